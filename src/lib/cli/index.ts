@@ -1,0 +1,6 @@
+export {BaseCommand, renderError} from './base-command.js'
+export {taskFlags} from './flags.js'
+export {createStderrLogger} from './logger.js'
+export type {Logger, LogLevel, StderrLoggerOptions} from './logger.js'
+export {runTaskCommand} from './run-task-command.js'
+export type {TaskFlagValues} from './run-task-command.js'

@@ -1,0 +1,242 @@
+import {resolve} from 'node:path'
+
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  GbnfJsonSchema,
+  LlamaChat,
+  LlamaGrammar,
+  LlamaLogLevel,
+  LlamaModel,
+} from 'node-llama-cpp'
+
+import {EngineError, InputError, InterruptedError, ResourceError, UsageError} from '../errors/index.js'
+import {validateGgufFile} from './validate-model.js'
+import {detectPhysicalCores} from '../hardware/index.js'
+import type {ChatRequest, Engine, EngineInfo, EngineLogger, EngineOptions, Generation, StopReason} from './types.js'
+
+const DEFAULT_MAX_CONTEXT = 4096
+
+/** A JSON-schema grammar; node-llama-cpp's generic type is narrowed per schema, which we do not need. */
+type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
+
+/** Loads a GGUF model in llama.cpp (through node-llama-cpp) and returns an {@link Engine} over it. */
+export async function createLlamaEngine(options: EngineOptions): Promise<Engine> {
+  if (!options.modelPath) {
+    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (npm run synth -- PATH makes a synthetic one).'}, 'E_NO_MODEL')
+  }
+
+  const modelPath = resolve(options.modelPath)
+  await validateGgufFile(modelPath)
+  const nlc = await import('node-llama-cpp')
+  const threads = options.threads ?? (await detectPhysicalCores())
+  const sequences = options.sequences ?? 1
+  const logger = options.logger ?? (() => {})
+
+  let llama
+  try {
+    llama = await nlc.getLlama({
+      build: 'never',
+      gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
+      logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
+      logger: (level, message) => forwardLog(logger, level, message),
+      maxThreads: threads,
+      progressLogs: false,
+    })
+  } catch (error) {
+    throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {
+      cause: error,
+      hint: 'Use --gpu auto (falls back to the CPU) or --gpu off; a CUDA or Vulkan backend needs its driver and runtime installed.',
+    }, 'E_BACKEND')
+  }
+
+  const model = await loadModel(llama, modelPath, options).catch(async (error: unknown) => {
+    await llama.dispose()
+    throw error
+  })
+
+  try {
+    const trainContextSize = model.trainContextSize
+    const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT)
+    const context = await model.createContext({contextSize, sequences, threads, createSignal: options.signal})
+    const chatWrapper = nlc.resolveChatWrapper(model)
+    const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
+    const info: EngineInfo = {
+      kind: 'llama',
+      modelPath,
+      contextSize: context.contextSize,
+      sequences,
+      threads,
+      gpu: llama.gpu,
+      chatWrapper: chatWrapper.wrapperName,
+      trainContextSize,
+    }
+    logger('debug', `model loaded: ${JSON.stringify(info)}`)
+    return new LlamaEngine(info, model, chatWrapper, slots, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
+      await context.dispose()
+      await model.dispose()
+      await llama.dispose()
+    })
+  } catch (error) {
+    await model.dispose()
+    await llama.dispose()
+    throw translateError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size')
+  }
+}
+
+async function loadModel(llama: import('node-llama-cpp').Llama, modelPath: string, options: EngineOptions): Promise<LlamaModel> {
+  try {
+    return await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
+  } catch (error) {
+    throw translateError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization')
+  }
+}
+
+class LlamaEngine implements Engine {
+  private readonly freeSlots: LlamaChat[]
+  private readonly waiting: Array<(slot: LlamaChat) => void> = []
+  private readonly grammars = new Map<string, Promise<JsonGrammar>>()
+  private disposed = false
+
+  constructor(
+    readonly info: EngineInfo,
+    private readonly model: LlamaModel,
+    private readonly chatWrapper: ChatWrapper,
+    slots: LlamaChat[],
+    private readonly createGrammar: (schema: GbnfJsonSchema) => Promise<JsonGrammar>,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.freeSlots = [...slots]
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length
+  }
+
+  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number {
+    const {contextText} = this.chatWrapper.generateContextState({chatHistory: toHistory(request)})
+    return contextText.tokenize(this.model.tokenizer).length
+  }
+
+  async chat(request: ChatRequest): Promise<Generation> {
+    const promptTokens = this.countPromptTokens(request)
+    if (promptTokens + request.maxTokens > this.info.contextSize) {
+      throw new InputError(
+        `the record needs ${promptTokens} prompt tokens + ${request.maxTokens} output tokens, but the context holds ${this.info.contextSize}`,
+        {hint: `Raise --context-size (the model was trained for ${this.info.trainContextSize ?? 'unknown'}) or lower --max-tokens.`, details: {promptTokens, contextSize: this.info.contextSize}},
+        'E_TOO_LONG',
+      )
+    }
+
+    const grammar = request.schema ? await this.grammarFor(request.schema) : undefined
+    const slot = await this.acquire()
+    const started = performance.now()
+    const outputBefore = slot.sequence.tokenMeter.usedOutputTokens
+    try {
+      const result = await slot.generateResponse(toHistory(request), {
+        grammar,
+        maxTokens: request.maxTokens,
+        seed: request.seed,
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        temperature: request.temperature ?? 0,
+      })
+      if (request.signal?.aborted) throw new InterruptedError()
+      const generation: Generation = {
+        text: result.response,
+        stopReason: toStopReason(result.metadata.stopReason),
+        promptTokens,
+        outputTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
+        durationMs: performance.now() - started,
+      }
+      if (grammar) generation.json = parseJson(grammar, generation)
+      return generation
+    } catch (error) {
+      if (request.signal?.aborted) throw new InterruptedError()
+      throw translateError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
+    } finally {
+      this.releaseSlot(slot)
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return
+    this.disposed = true
+    await this.release()
+  }
+
+  private async grammarFor(schema: GbnfJsonSchema): Promise<JsonGrammar> {
+    const key = JSON.stringify(schema)
+    let grammar = this.grammars.get(key)
+    if (!grammar) {
+      grammar = this.createGrammar(schema)
+      this.grammars.set(key, grammar)
+    }
+
+    return grammar
+  }
+
+  private acquire(): Promise<LlamaChat> {
+    const slot = this.freeSlots.pop()
+    if (slot) return Promise.resolve(slot)
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private releaseSlot(slot: LlamaChat): void {
+    const next = this.waiting.shift()
+    if (next) next(slot)
+    else this.freeSlots.push(slot)
+  }
+}
+
+function toHistory(request: Pick<ChatRequest, 'system' | 'user'>): ChatHistoryItem[] {
+  return [
+    {type: 'system', text: request.system},
+    {type: 'user', text: request.user},
+    {type: 'model', response: []},
+  ]
+}
+
+function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
+  try {
+    return grammar.parse(generation.text)
+  } catch (error) {
+    const cut = generation.stopReason === 'maxTokens'
+    throw new EngineError(cut ? 'the structured output was cut off at --max-tokens' : 'the structured output did not match the schema', {
+      cause: error,
+      hint: cut ? 'Raise --max-tokens.' : 'Try another --seed or a larger model.',
+    }, 'E_OUTPUT_INVALID')
+  }
+}
+
+function toStopReason(reason: string): StopReason {
+  if (reason === 'maxTokens') return 'maxTokens'
+  if (reason === 'abort') return 'abort'
+  if (reason === 'eogToken') return 'endOfText'
+  return 'stopTrigger'
+}
+
+/** Maps node-llama-cpp's failures to our errors; its messages name sizes and files, never prompt text. */
+function translateError(error: unknown, code: string, what: string, remedy: string): Error {
+  if (error instanceof InputError || error instanceof EngineError || error instanceof InterruptedError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate/i.test(message)) {
+    return new ResourceError(`${what}: not enough memory`, {cause: error, hint: `Try ${remedy}.`})
+  }
+
+  return new EngineError(`${what}: ${message.slice(0, 300)}`, {cause: error, hint: `Check the model file, or try ${remedy}. Run with --verbose for llama.cpp's log.`}, code)
+}
+
+const LEVELS: Record<string, 'debug' | 'error' | 'info' | 'warn'> = {
+  fatal: 'error',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  log: 'info',
+  debug: 'debug',
+}
+
+function forwardLog(logger: EngineLogger, level: string, message: string): void {
+  const text = message.trimEnd()
+  if (text) logger(LEVELS[level] ?? 'info', `llama.cpp: ${text}`)
+}

@@ -1,0 +1,98 @@
+import type {GbnfJsonSchema} from 'node-llama-cpp'
+
+/** A JSON schema in the subset llama.cpp grammars support (node-llama-cpp's `GbnfJsonSchema`). */
+export type JsonSchema = GbnfJsonSchema
+
+/** Severity of an engine log line. */
+export type EngineLogLevel = 'debug' | 'error' | 'info' | 'warn'
+
+/** Receives engine and llama.cpp log lines; the CLI routes them to stderr, never stdout. */
+export type EngineLogger = (level: EngineLogLevel, message: string) => void
+
+/** Which GPU backend to use; `off` runs on the CPU only. */
+export type GpuChoice = 'auto' | 'cuda' | 'metal' | 'off' | 'vulkan'
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /** `llama` runs a GGUF in llama.cpp; `echo` is a deterministic stand-in without a model. Default `llama`. */
+  kind?: 'echo' | 'llama'
+  /** Path to the GGUF model file (required for `llama`). */
+  modelPath?: string
+  /** GPU backend; default `auto` (falls back to the CPU when no GPU backend works). */
+  gpu?: GpuChoice
+  /** CPU threads; default: the physical core count (more threads than free cores makes ggml far slower). */
+  threads?: number
+  /** Context size per sequence in tokens; default: the model's training context, at most 4096. */
+  contextSize?: number
+  /** Sequences (parallel generations) in the one context; default 1. */
+  sequences?: number
+  /** Where log lines go; default: nowhere. */
+  logger?: EngineLogger
+  /** Pass llama.cpp's info-level logs to the logger too; default false (errors only). */
+  verbose?: boolean
+  /** Aborts model loading. */
+  signal?: AbortSignal
+}
+
+/** One chat turn to generate: a system prompt and a user message. */
+export interface ChatRequest {
+  system: string
+  user: string
+  /** Upper bound of generated tokens. */
+  maxTokens: number
+  /** Sampling temperature; 0 (the default) is greedy and deterministic. */
+  temperature?: number
+  /** Sampling seed, used when temperature > 0. */
+  seed?: number
+  /** Constrains the output to JSON matching this schema; the result is then parsed into `json`. */
+  schema?: JsonSchema
+  /** Stops generation; the call then rejects with an InterruptedError. */
+  signal?: AbortSignal
+}
+
+/** Why generation stopped. */
+export type StopReason = 'abort' | 'endOfText' | 'maxTokens' | 'stopTrigger'
+
+/** The result of {@link Engine.chat}. */
+export interface Generation {
+  text: string
+  /** The parsed JSON value, when the request had a schema. */
+  json?: unknown
+  stopReason: StopReason
+  /** Tokens of the rendered prompt (template included). */
+  promptTokens: number
+  /** Tokens generated. */
+  outputTokens: number
+  durationMs: number
+}
+
+/** Facts about a loaded engine, for logs and `--verbose`. */
+export interface EngineInfo {
+  kind: 'echo' | 'llama'
+  modelPath?: string
+  /** Context size per sequence, as allocated. */
+  contextSize: number
+  sequences: number
+  threads: number
+  /** The GPU backend in use, or `false` for CPU only. */
+  gpu: string | false
+  /** The chat template wrapper node-llama-cpp chose (e.g. `ChatML`). */
+  chatWrapper: string
+  trainContextSize?: number
+}
+
+/**
+ * A loaded model, ready to generate. Concurrent `chat` calls run on separate sequences of one context
+ * (batched together by llama.cpp); calls beyond the sequence count wait for a free one.
+ */
+export interface Engine {
+  readonly info: EngineInfo
+  /** Counts the tokens of plain text (no template). */
+  countTokens(text: string): number
+  /** Counts the tokens of the prompt a request renders to, template included. */
+  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number
+  /** Generates one reply. Rejects with an AppError (InputError when the prompt does not fit). */
+  chat(request: ChatRequest): Promise<Generation>
+  /** Frees the model and context; idempotent. */
+  dispose(): Promise<void>
+}

@@ -1,0 +1,4 @@
+// Synthesizes llama-architecture GGUF v3 models with seeded random weights, for tests and benchmarks without downloads.
+export {countParameters, parseShape, SHAPES, synthesizeModel} from './synthesize.js'
+export type {ModelShape, SynthesizeOptions, SynthesizeResult} from './synthesize.js'
+export type {TensorType} from './quantize.js'

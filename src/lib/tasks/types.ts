@@ -1,0 +1,32 @@
+import type {Engine} from '../engine/index.js'
+
+/** Generation settings every task command shares (flags of the same names). */
+export interface TaskSettings {
+  /** Upper bound of generated tokens per model call. */
+  maxTokens: number
+  /** Sampling temperature; 0 is greedy and deterministic. */
+  temperature: number
+  /** Sampling seed, used when temperature > 0. */
+  seed?: number
+}
+
+/** What a task gets for one record. */
+export interface TaskContext {
+  engine: Engine
+  settings: TaskSettings
+  signal?: AbortSignal
+}
+
+/**
+ * A clinical task: turns one record's text into a result stored under `outputField`.
+ * `run` may call the engine several times (e.g. to chunk a long note) and throws AppErrors for
+ * record-level failures; it must never put the record's text into an error message.
+ */
+export interface Task<Result = unknown> {
+  name: string
+  /** The field added to each output record, e.g. `summary`. */
+  outputField: string
+  run(text: string, context: TaskContext): Promise<Result>
+  /** The result as human-readable text, for `--format text`. */
+  renderText(result: Result): string
+}

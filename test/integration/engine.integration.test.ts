@@ -1,0 +1,124 @@
+import {copyFile, mkdtemp, open, stat, truncate, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+
+import {createEngine, type Engine, type EngineLogLevel, type JsonSchema} from '../../src/lib/engine/index.js'
+import {InterruptedError} from '../../src/lib/errors/index.js'
+
+const modelPath = inject('tinyModelPath')
+const logs: Array<[EngineLogLevel, string]> = []
+const system = 'You are a clinical assistant.'
+
+// Short strings, enums and booleans: a random-weight model cannot ramble past maxTokens inside them.
+const schema = {
+  type: 'object',
+  properties: {
+    label: {enum: ['PROBLEM', 'TREATMENT', 'TEST']},
+    negated: {type: 'boolean'},
+    note: {type: 'string', maxLength: 8},
+  },
+} as const satisfies JsonSchema
+
+describe('llama engine on a synthesized model', () => {
+  let engine: Engine
+
+  beforeAll(async () => {
+    engine = await createEngine({modelPath, gpu: 'off', threads: 1, contextSize: 512, sequences: 2, logger: (level, message) => logs.push([level, message])})
+  })
+
+  afterAll(async () => {
+    await engine?.dispose()
+  })
+
+  it('reports what it loaded', () => {
+    expect(engine.info).toMatchObject({kind: 'llama', contextSize: 512, sequences: 2, threads: 1, gpu: false, chatWrapper: 'ChatML'})
+  })
+
+  it('counts tokens, and the template adds some', () => {
+    const text = 'Pt is a 67yo M with CHF.'
+    expect(engine.countTokens(text)).toBeGreaterThan(0)
+    expect(engine.countPromptTokens({system, user: text})).toBeGreaterThan(engine.countTokens(text) + engine.countTokens(system))
+  })
+
+  it('generates text within maxTokens, deterministically at temperature 0', async () => {
+    const request = {system, user: 'Pt is a 67yo M with CHF.', maxTokens: 12}
+    const first = await engine.chat(request)
+    const second = await engine.chat(request)
+    expect(typeof first.text).toBe('string')
+    expect(first.outputTokens).toBeGreaterThan(0)
+    expect(first.outputTokens).toBeLessThanOrEqual(12)
+    expect(first.promptTokens).toBe(engine.countPromptTokens(request))
+    expect(second.text).toBe(first.text)
+  })
+
+  it('produces schema-valid JSON under a JSON-schema grammar', async () => {
+    for (const user of ['BP 150/90.', 'No chest pain.', 'Started metformin 500 mg.']) {
+      const generation = await engine.chat({system, user, maxTokens: 64, schema})
+      const value = generation.json as {label: string; negated: boolean; note: string}
+      expect(JSON.parse(generation.text)).toEqual(value)
+      expect(['PROBLEM', 'TREATMENT', 'TEST']).toContain(value.label)
+      expect(typeof value.negated).toBe('boolean')
+      expect(typeof value.note).toBe('string')
+    }
+  })
+
+  it('runs more requests than sequences at once, each with its own answer', async () => {
+    const users = ['a one', 'b two', 'c three', 'd four', 'e five']
+    const alone = await Promise.all(users.map((user) => engine.chat({system, user, maxTokens: 6})))
+    expect(alone).toHaveLength(5)
+    for (const generation of alone) expect(generation.outputTokens).toBeLessThanOrEqual(6)
+  })
+
+  it('refuses a prompt that does not fit instead of truncating it', async () => {
+    const user = 'word '.repeat(600)
+    await expect(engine.chat({system, user, maxTokens: 16})).rejects.toMatchObject({code: 'E_TOO_LONG', exitCode: 8})
+  })
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController()
+    const pending = engine.chat({system, user: 'Long answer please', maxTokens: 400, signal: controller.signal})
+    setTimeout(() => controller.abort(), 5)
+    await expect(pending).rejects.toBeInstanceOf(InterruptedError)
+    // The engine is still usable afterwards.
+    expect((await engine.chat({system, user: 'again', maxTokens: 4})).outputTokens).toBeGreaterThan(0)
+  })
+
+  it('sends llama.cpp logs to the logger it was given', () => {
+    for (const [level] of logs) expect(['debug', 'error', 'info', 'warn']).toContain(level)
+  })
+})
+
+describe('model file checks', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jsl-med-bad-model-'))
+  })
+
+  it('exits 4 for a missing file', async () => {
+    await expect(createEngine({modelPath: join(dir, 'missing.gguf'), gpu: 'off', threads: 1})).rejects.toMatchObject({code: 'E_MODEL_NOT_FOUND', exitCode: 4})
+  })
+
+  it('rejects a file that is not GGUF', async () => {
+    const path = join(dir, 'not.gguf')
+    await writeFile(path, 'this is a clinical note, not a model\n')
+    await expect(createEngine({modelPath: path, gpu: 'off', threads: 1})).rejects.toMatchObject({code: 'E_MODEL_INVALID', exitCode: 7})
+  })
+
+  it('rejects a truncated GGUF before llama.cpp reads it', async () => {
+    const path = join(dir, 'truncated.gguf')
+    await copyFile(modelPath, path)
+    await truncate(path, Math.floor((await stat(path)).size * 0.6))
+    await expect(createEngine({modelPath: path, gpu: 'off', threads: 1})).rejects.toMatchObject({code: 'E_MODEL_TRUNCATED', exitCode: 7})
+  })
+
+  it('rejects a GGUF whose header is garbage', async () => {
+    const path = join(dir, 'garbage.gguf')
+    await copyFile(modelPath, path)
+    const handle = await open(path, 'r+')
+    await handle.write(Buffer.alloc(64, 0xff), 0, 64, 8)
+    await handle.close()
+    await expect(createEngine({modelPath: path, gpu: 'off', threads: 1})).rejects.toMatchObject({exitCode: 7})
+  })
+})
