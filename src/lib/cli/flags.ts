@@ -49,4 +49,14 @@ export const taskFlags = {
   field: Flags.string({description: 'Input field holding the text.', default: 'text', helpGroup: 'INPUT/OUTPUT'}),
   'id-field': Flags.string({description: 'Input field holding the record id.', default: 'id', helpGroup: 'INPUT/OUTPUT'}),
   'fail-fast': Flags.boolean({description: 'Stop at the first failed record (default: write an error record and go on, exit 9 at the end).', helpGroup: 'INPUT/OUTPUT'}),
+  resume: Flags.string({
+    description: 'Skip records whose id already has a line in FILE (the output of an earlier, perhaps interrupted, run). With -o FILE the same file is appended to.',
+    helpValue: 'FILE',
+    helpGroup: 'INPUT/OUTPUT',
+  }),
+  audit: Flags.string({
+    description: 'Append one line per record to FILE: ids, input and model sha256, parameters, timings, token counts, status. Never text.',
+    helpValue: 'FILE',
+    helpGroup: 'INPUT/OUTPUT',
+  }),
 }

@@ -1,13 +1,15 @@
 import {createReadStream, createWriteStream} from 'node:fs'
+import {truncate} from 'node:fs/promises'
 import {once} from 'node:events'
 import type {Readable, Writable} from 'node:stream'
 
 import ora from 'ora'
 
-import {createEngine, type GpuChoice} from '../engine/index.js'
-import {InputError, UsageError} from '../errors/index.js'
-import {createLineWriter, openRecords, type InputFormat} from '../io/index.js'
-import {describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
+import {openAuditLog, sha256File, type AuditLog} from '../audit/index.js'
+import {createEngine, type Engine, type GpuChoice} from '../engine/index.js'
+import {EXIT_CODES, InputError, UsageError} from '../errors/index.js'
+import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type ResumeState} from '../io/index.js'
+import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
 import type {Task} from '../tasks/index.js'
 import type {Logger} from './logger.js'
 
@@ -29,13 +31,16 @@ export interface TaskFlagValues {
   field: string
   'id-field': string
   'fail-fast': boolean
+  resume?: string
+  audit?: string
   quiet: boolean
   verbose: boolean
 }
 
 /**
  * Runs a task command end to end: loads the engine, streams records from the input through the
- * pipeline to the output, shows progress on stderr (TTY only), stops cleanly on Ctrl-C, and always
+ * pipeline to the output, shows progress on stderr (TTY only), stops cleanly on Ctrl-C (a second
+ * Ctrl-C exits at once), skips what `--resume` says is done, writes the `--audit` log, and always
  * disposes the engine. Throws AppErrors; the base command renders them.
  */
 export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger): Promise<RunSummary> {
@@ -43,63 +48,88 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
     throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file, or set JSL_MED_MODEL. `npm run synth -- model.gguf` writes a synthetic model to try.'}, 'E_NO_MODEL')
   }
 
-  const interrupt = new AbortController()
-  const onSigint = (): void => interrupt.abort()
-  process.once('SIGINT', onSigint)
+  const interrupt = trapInterrupt()
   const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
-  spinner.start(`Loading ${flags.model ?? flags.engine}`)
-  const engine = await createEngine({
-    kind: flags.engine,
-    modelPath: flags.model,
-    gpu: flags.gpu,
-    threads: flags.threads,
-    contextSize: flags['context-size'],
-    sequences: flags.parallel,
-    logger: (level, message) => logger.log(level, message),
-    verbose: flags.verbose,
-    signal: interrupt.signal,
-  }).catch((error: unknown) => {
-    spinner.stop()
-    process.removeListener('SIGINT', onSigint)
-    throw error
-  })
-  logger.debug(`engine: ${JSON.stringify(engine.info)}`)
-
   let output: Writable | undefined
-  let done = 0
+  let audit: AuditLog | undefined
+  let engine: Engine | undefined
   try {
+    const resume = flags.resume === undefined ? undefined : await readResumeState(flags.resume, flags['id-field'])
+    spinner.start(`Loading ${flags.model ?? flags.engine}`)
+    const modelSha256 = flags.audit && flags.engine === 'llama' ? sha256File(flags.model!) : undefined
+    engine = await createEngine({
+      kind: flags.engine,
+      modelPath: flags.model,
+      gpu: flags.gpu,
+      threads: flags.threads,
+      contextSize: flags['context-size'],
+      sequences: flags.parallel,
+      logger: (level, message) => logger.log(level, message),
+      verbose: flags.verbose,
+      signal: interrupt.signal,
+    })
+    logger.debug(`engine: ${JSON.stringify(engine.info)}`)
+    const settings = {maxTokens: flags['max-tokens'], temperature: flags.temperature, seed: flags.seed}
+    if (flags.audit) {
+      const parameters = {...settings, contextSize: engine.info.contextSize, parallel: flags.parallel, field: flags.field}
+      audit = await openAuditLog(flags.audit, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
+    }
+
+    output = await openOutput(flags.output, resume && flags.resume === flags.output ? resume : undefined)
+    if (resume?.endsWithPartialLine && flags.resume !== flags.output) {
+      // Appending after a torn line would glue the next record to it; start on a fresh line instead.
+      logger.warn(`${flags.resume} ends with a partial line (the earlier run was cut off); it is left as it is and its record is done again`)
+      output.write('\n')
+    }
+
     spinner.text = `${task.name}: starting`
-    output = await openOutput(flags.output)
-    const input = await openInput(flags.input, logger)
+    let done = 0
+    const source = await openRecords(await openInput(flags.input, logger), {format: flags['input-format']})
     const summary = await runTask({
       task,
       engine,
-      source: await openRecords(input, {format: flags['input-format']}),
+      source,
       writer: createLineWriter(output),
-      settings: {maxTokens: flags['max-tokens'], temperature: flags.temperature, seed: flags.seed},
-      outputFormat: flags.format,
+      settings,
+      outputFormat: flags.format ?? defaultOutputFormat(task, source.format, (output as {isTTY?: boolean}).isTTY === true),
       field: flags.field,
       idField: flags['id-field'],
       parallel: flags.parallel,
       failFast: flags['fail-fast'],
+      skip: resume ? (record) => resume.done.has(recordKey(record)) : undefined,
       signal: interrupt.signal,
       onRecordError: (error, ref) => logger.warn(`record ${describe(ref)}: [${error.code}] ${error.message}`),
-      onRecordDone: () => {
+      onRecordDone: (report) => {
         spinner.text = `${task.name}: ${++done} records`
+        void audit?.write(report)
       },
     })
     spinner.stop()
+    if (summary.skipped > 0) logger.info(`${task.name}: skipped ${summary.skipped} records already in ${flags.resume}`)
     logger.debug(`${task.name}: ${summary.records} records, ${summary.failed} failed, ${(summary.durationMs / 1000).toFixed(1)} s`)
     return summary
   } finally {
     spinner.stop()
-    process.removeListener('SIGINT', onSigint)
-    await engine.dispose()
+    interrupt.release()
+    await engine?.dispose()
+    await audit?.close()
     if (output && output !== process.stdout) {
       output.end()
       await once(output, 'finish')
     }
   }
+}
+
+/** SIGINT handling for a run: the first Ctrl-C aborts cleanly (exit 130), a second one exits at once. */
+function trapInterrupt(): {signal: AbortSignal; release: () => void} {
+  const controller = new AbortController()
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted)
+    controller.abort()
+  }
+
+  process.on('SIGINT', onSigint)
+  return {signal: controller.signal, release: () => process.removeListener('SIGINT', onSigint)}
 }
 
 async function openInput(path: string, logger: Logger): Promise<Readable> {
@@ -118,14 +148,15 @@ async function openInput(path: string, logger: Logger): Promise<Readable> {
   return stream
 }
 
-async function openOutput(path: string): Promise<Writable> {
+async function openOutput(path: string, appendTo?: ResumeState): Promise<Writable> {
   if (path === '-') return process.stdout
-  const stream = createWriteStream(path)
   try {
+    // Resuming into the same file: drop a torn last line, then append after the whole ones.
+    if (appendTo) await truncate(path, appendTo.completeBytes).catch(() => {})
+    const stream = createWriteStream(path, {flags: appendTo ? 'a' : 'w'})
     await once(stream, 'open')
+    return stream
   } catch (error) {
     throw new UsageError(`Cannot write output file ${path}: ${(error as NodeJS.ErrnoException).code}`, {cause: error, hint: 'Check the path given to --output.'}, 'E_OUTPUT_FILE')
   }
-
-  return stream
 }

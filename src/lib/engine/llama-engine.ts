@@ -80,7 +80,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
   } catch (error) {
     await model.dispose()
     await llama.dispose()
-    throw translateError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size')
+    throw translateError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
   }
 }
 
@@ -88,7 +88,7 @@ async function loadModel(llama: import('node-llama-cpp').Llama, modelPath: strin
   try {
     return await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
   } catch (error) {
-    throw translateError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization')
+    throw translateError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)
   }
 }
 
@@ -149,7 +149,8 @@ class LlamaEngine implements Engine {
         outputTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
         durationMs: performance.now() - started,
       }
-      if (grammar) generation.json = parseJson(grammar, generation)
+      if (grammar && request.acceptInvalidJson) generation.json = tryParseJson(grammar, generation.text)
+      else if (grammar) generation.json = parseJson(grammar, generation)
       return generation
     } catch (error) {
       if (request.signal?.aborted) throw new InterruptedError()
@@ -197,6 +198,15 @@ function toHistory(request: Pick<ChatRequest, 'system' | 'user'>): ChatHistoryIt
   ]
 }
 
+function tryParseJson(grammar: JsonGrammar, text: string): unknown {
+  try {
+    return grammar.parse(text)
+  } catch {
+    // The caller asked for the raw text of invalid output (acceptInvalidJson): `json` stays unset.
+    return undefined
+  }
+}
+
 function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
   try {
     return grammar.parse(generation.text)
@@ -217,7 +227,8 @@ function toStopReason(reason: string): StopReason {
 }
 
 /** Maps node-llama-cpp's failures to our errors; its messages name sizes and files, never prompt text. */
-function translateError(error: unknown, code: string, what: string, remedy: string): Error {
+function translateError(error: unknown, code: string, what: string, remedy: string, signal?: AbortSignal): Error {
+  if (signal?.aborted) return new InterruptedError()
   if (error instanceof InputError || error instanceof EngineError || error instanceof InterruptedError) return error
   const message = error instanceof Error ? error.message : String(error)
   if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate/i.test(message)) {

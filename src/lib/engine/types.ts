@@ -46,6 +46,12 @@ export interface ChatRequest {
   seed?: number
   /** Constrains the output to JSON matching this schema; the result is then parsed into `json`. */
   schema?: JsonSchema
+  /**
+   * With a schema: resolve instead of rejecting with E_OUTPUT_INVALID when the output does not validate (cut off
+   * at maxTokens, or a string over maxLength because of multi-byte characters). `json` is then unset and `text`
+   * holds what was generated (grammar-valid JSON or a prefix of it), for the caller to repair or reject. Default false.
+   */
+  acceptInvalidJson?: boolean
   /** Stops generation; the call then rejects with an InterruptedError. */
   signal?: AbortSignal
 }

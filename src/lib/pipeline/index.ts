@@ -1,4 +1,6 @@
-import type {Engine} from '../engine/index.js'
+import {createHash} from 'node:crypto'
+
+import type {ChatRequest, Engine, Generation} from '../engine/index.js'
 import {AppError, InputError, InterruptedError, PartialFailureError, toAppError} from '../errors/index.js'
 import type {InputRecord, LineWriter, RecordSource} from '../io/index.js'
 import type {Task, TaskSettings} from '../tasks/index.js'
@@ -12,6 +14,21 @@ export interface RecordRef {
   id?: number | string
 }
 
+/** What happened to one record: everything an audit log may hold, and no text. */
+export interface RecordReport {
+  ref: RecordRef
+  status: 'error' | 'ok'
+  /** The error code when status is `error`. */
+  errorCode?: string
+  /** sha256 of the record's text field (absent when the record had none). */
+  inputSha256?: string
+  /** Model calls the record took, and their token counts. */
+  calls: number
+  promptTokens: number
+  outputTokens: number
+  durationMs: number
+}
+
 /** Options of {@link runTask}. */
 export interface RunTaskOptions<Result> {
   task: Task<Result>
@@ -19,7 +36,7 @@ export interface RunTaskOptions<Result> {
   source: RecordSource
   writer: LineWriter
   settings: TaskSettings
-  /** Output format; default `ndjson` for NDJSON input and `text` for a plain-text document. */
+  /** Output format; default: {@link defaultOutputFormat} with `outputIsTty` false. */
   outputFormat?: OutputFormat
   /** Input field holding the text; default `text`. */
   field?: string
@@ -29,22 +46,26 @@ export interface RunTaskOptions<Result> {
   parallel?: number
   /** Stop at the first failed record and throw its error; default false (write an error record, go on). */
   failFast?: boolean
+  /** Records for which this returns true are skipped without output (they are done already: `--resume`). */
+  skip?: (record: RecordRef) => boolean
   /** Stops the run; records not yet written are dropped and an InterruptedError is thrown. */
   signal?: AbortSignal
   /** Called for every failed record, for stderr diagnostics. */
   onRecordError?: (error: AppError, record: RecordRef) => void
   /** Called after each record is written. */
-  onRecordDone?: (record: RecordRef, ok: boolean) => void
+  onRecordDone?: (report: RecordReport) => void
 }
 
 /** Counts of a finished run. */
 export interface RunSummary {
   records: number
   failed: number
+  /** Records skipped because `skip` said they were done. */
+  skipped: number
   durationMs: number
 }
 
-type Outcome<Result> = {input: InputRecord; ref: RecordRef} & ({error: AppError} | {result: Result})
+type Outcome<Result> = {input: InputRecord; report: RecordReport} & ({error: AppError} | {result: Result})
 
 /**
  * Runs a task over a record stream: one output line per input record, in input order, input fields kept.
@@ -55,30 +76,31 @@ type Outcome<Result> = {input: InputRecord; ref: RecordRef} & ({error: AppError}
 export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<RunSummary> {
   const started = performance.now()
   const {source, writer, signal} = options
-  const format = options.outputFormat ?? (source.format === 'ndjson' ? 'ndjson' : 'text')
-  const field = options.field ?? 'text'
+  const format = options.outputFormat ?? defaultOutputFormat(options.task, source.format, false)
   const idField = options.idField ?? 'id'
   const window = Math.max(1, options.parallel ?? options.engine.info.sequences) * 2
   const inflight: Array<Promise<Outcome<Result>>> = []
   let records = 0
   let failed = 0
+  let skipped = 0
   let firstError: AppError | undefined
 
   const writeOutcome = async (outcome: Outcome<Result>): Promise<void> => {
     if (signal?.aborted) throw new InterruptedError()
     records++
+    const {ref} = outcome.report
     if ('error' in outcome) {
       failed++
       firstError ??= outcome.error
-      options.onRecordError?.(outcome.error, outcome.ref)
-      if (format === 'ndjson') await writer.writeRecord(errorRecord(outcome.ref, idField, outcome.error))
+      options.onRecordError?.(outcome.error, ref)
+      if (format === 'ndjson') await writer.writeRecord(errorRecord(ref, idField, outcome.error))
     } else if (format === 'ndjson') {
-      await writer.writeRecord(resultRecord(outcome.input, outcome.ref, idField, options.task.outputField, outcome.result))
+      await writer.writeRecord(resultRecord(outcome.input, ref, idField, options.task, outcome.result))
     } else {
       await writer.writeText(options.task.renderText(outcome.result))
     }
 
-    options.onRecordDone?.(outcome.ref, !('error' in outcome))
+    options.onRecordDone?.(outcome.report)
     if (firstError && options.failFast) throw firstError
   }
 
@@ -89,7 +111,12 @@ export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<
   try {
     for await (const input of source.records) {
       if (signal?.aborted) break
-      inflight.push(processRecord(input, options, field, idField, taskSignal))
+      if (options.skip?.(recordRef(input, idField))) {
+        skipped++
+        continue
+      }
+
+      inflight.push(processRecord(input, options, taskSignal))
       if (inflight.length >= window) await writeOutcome(await inflight.shift()!)
     }
 
@@ -102,29 +129,51 @@ export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<
   if (signal?.aborted) throw new InterruptedError()
   if (failed > 0 && source.format === 'text' && records === 1) throw firstError!
   if (failed > 0) throw new PartialFailureError(failed, records)
-  return {records, failed, durationMs: performance.now() - started}
+  return {records, failed, skipped, durationMs: performance.now() - started}
 }
 
-async function processRecord<Result>(
-  input: InputRecord,
-  options: RunTaskOptions<Result>,
-  field: string,
-  idField: string,
-  signal: AbortSignal,
-): Promise<Outcome<Result>> {
-  const ref = recordRef(input, idField)
-  if (input.error) return {input, ref, error: input.error}
+async function processRecord<Result>(input: InputRecord, options: RunTaskOptions<Result>, signal: AbortSignal): Promise<Outcome<Result>> {
+  const started = performance.now()
+  const field = options.field ?? 'text'
+  const report: RecordReport = {ref: recordRef(input, options.idField ?? 'id'), status: 'ok', calls: 0, promptTokens: 0, outputTokens: 0, durationMs: 0}
+  const fail = (error: AppError): Outcome<Result> => {
+    report.status = 'error'
+    report.errorCode = error.code
+    report.durationMs = performance.now() - started
+    return {input, report, error}
+  }
+
+  if (input.error) return fail(input.error)
   const text = input.value![field]
   if (typeof text !== 'string') {
     const problem = text === undefined ? `has no field "${field}"` : `field "${field}" is not a string`
-    return {input, ref, error: new InputError(`record ${describe(ref)} ${problem}`, {hint: 'Name the text field with --field, e.g. --field note.'}, 'E_FIELD_MISSING')}
+    return fail(new InputError(`record ${describe(report.ref)} ${problem}`, {hint: 'Name the text field with --field, e.g. --field note.'}, 'E_FIELD_MISSING'))
   }
 
+  report.inputSha256 = createHash('sha256').update(text).digest('hex')
   try {
-    const result = await options.task.run(text, {engine: options.engine, settings: options.settings, signal})
-    return {input, ref, result}
+    const result = await options.task.run(text, {engine: meter(options.engine, report), settings: options.settings, signal})
+    report.durationMs = performance.now() - started
+    return {input, report, result}
   } catch (error) {
-    return {input, ref, error: toAppError(error)}
+    return fail(toAppError(error))
+  }
+}
+
+/** The engine as one record sees it: every call is counted into the record's report. */
+function meter(engine: Engine, report: RecordReport): Engine {
+  return {
+    info: engine.info,
+    countTokens: (text) => engine.countTokens(text),
+    countPromptTokens: (request) => engine.countPromptTokens(request),
+    async chat(request: ChatRequest): Promise<Generation> {
+      report.calls++
+      const generation = await engine.chat(request)
+      report.promptTokens += generation.promptTokens
+      report.outputTokens += generation.outputTokens
+      return generation
+    },
+    dispose: () => engine.dispose(),
   }
 }
 
@@ -133,9 +182,9 @@ function recordRef(input: InputRecord, idField: string): RecordRef {
   return typeof id === 'string' || typeof id === 'number' ? {line: input.line, id} : {line: input.line}
 }
 
-function resultRecord(input: InputRecord, ref: RecordRef, idField: string, outputField: string, result: unknown): Record<string, unknown> {
+function resultRecord<Result>(input: InputRecord, ref: RecordRef, idField: string, task: Task<Result>, result: Result): Record<string, unknown> {
   const carried = ref.id === undefined && !(idField in input.value!) ? {line: ref.line} : {}
-  return {...input.value, ...carried, [outputField]: result}
+  return {...input.value, ...carried, ...(task.toRecord ? task.toRecord(result) : {[task.outputField]: result})}
 }
 
 function errorRecord(ref: RecordRef, idField: string, error: AppError): Record<string, unknown> {
@@ -143,7 +192,18 @@ function errorRecord(ref: RecordRef, idField: string, error: AppError): Record<s
   return ref.id === undefined ? {line: ref.line, error: body} : {[idField]: ref.id, error: body}
 }
 
+/**
+ * The output format when `--format` is not given (the one place this rule lives): NDJSON for NDJSON input;
+ * for a plain-text document, text, except that a structured task (ner, soap) writes NDJSON when stdout is
+ * not a terminal, so that `jsl-med ner < note.txt | jsl-med soap` composes while a person at a terminal reads text.
+ */
+export function defaultOutputFormat(task: Pick<Task, 'structured'>, inputFormat: 'ndjson' | 'text', outputIsTty: boolean): OutputFormat {
+  if (inputFormat === 'ndjson') return 'ndjson'
+  return task.structured && !outputIsTty ? 'ndjson' : 'text'
+}
+
 /** The id and line of a record for messages, e.g. `id=17 (line 3)`. */
 export function describe(ref: RecordRef): string {
   return ref.id === undefined ? `at line ${ref.line}` : `id=${JSON.stringify(ref.id)} (line ${ref.line})`
 }
+

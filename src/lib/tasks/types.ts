@@ -29,4 +29,15 @@ export interface Task<Result = unknown> {
   run(text: string, context: TaskContext): Promise<Result>
   /** The result as human-readable text, for `--format text`. */
   renderText(result: Result): string
+  /**
+   * The fields the result adds to an output record; default `{[outputField]: result}`. Lets a task add more
+   * than one field (e.g. `entities` and `dropped`) or leave out a field that has nothing to say.
+   */
+  toRecord?(result: Result): Record<string, unknown>
+  /**
+   * True when the result is structured data (ner, soap) rather than text (summarize): plain-text input then
+   * defaults to NDJSON output unless stdout is a terminal, so that `jsl-med ner < note.txt | jsl-med soap` composes.
+   * Default false.
+   */
+  structured?: boolean
 }
