@@ -136,7 +136,11 @@ function mainPage(commands, date) {
 }
 
 const date = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 0) * 1000 || Date.UTC(2026, 0, 1)).toISOString().slice(0, 10)
-const commands = config.commands.filter((c) => c.pluginName === config.name && !c.hidden).sort((a, b) => a.id.localeCompare(b.id))
+// Aliases (e.g. `models list`) share their command's page; ids use ':' inside oclif and ' ' on the command line.
+const commands = config.commands
+  .filter((c) => c.pluginName === config.name && !c.hidden && !c.aliases.includes(c.id))
+  .map((c) => ({...c, id: c.id.replaceAll(':', ' ')}))
+  .sort((a, b) => a.id.localeCompare(b.id))
 const pages = [mainPage(commands, date), ...commands.map((c) => commandPage(c, date))]
 
 await mkdir(outDir, {recursive: true})

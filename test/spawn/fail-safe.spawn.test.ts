@@ -29,9 +29,9 @@ function startCli(args: string[], input: string, stdoutPath: string, flags: 'a' 
   const child = spawn(process.execPath, [...run, ...args], {cwd: root, stdio: ['pipe', fd, 'pipe'], env: {...process.env, FORCE_COLOR: '0'}})
   closeSync(fd)
   let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  child.stdin.on('error', () => {})
-  child.stdin.end(input)
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  child.stdin!.on('error', () => {})
+  child.stdin!.end(input)
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}>((resolve) => child.on('close', (code, signal) => resolve({code, signal, stderr})))
   const whenLines = async (count: number): Promise<void> => {
     for (;;) {

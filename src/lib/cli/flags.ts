@@ -13,7 +13,7 @@ const number = Flags.custom<number>({
  * Defaults here are the documented defaults.
  */
 export const taskFlags = {
-  model: Flags.string({char: 'm', description: 'GGUF model file to run.', env: 'JSL_MED_MODEL', helpValue: 'PATH', helpGroup: 'MODEL'}),
+  model: Flags.string({char: 'm', description: 'GGUF model file to run, or an installed model (see `jsl-med models`; a catalog alias such as qwen3-1.7b).', env: 'JSL_MED_MODEL', helpValue: 'PATH|NAME', helpGroup: 'MODEL'}),
   engine: Flags.option({
     options: ['llama', 'echo'] as const,
     default: 'llama' as const,
@@ -43,7 +43,7 @@ export const taskFlags = {
   })(),
   format: Flags.option({
     options: ['ndjson', 'text'] as const,
-    description: 'Output format. [default: ndjson for NDJSON input, text for a text document]',
+    description: 'Output format. [default: ndjson for NDJSON input; text for a text document (ner, soap: only when stdout is a terminal)]',
     helpGroup: 'INPUT/OUTPUT',
   })(),
   field: Flags.string({helpValue: 'NAME', description: 'Input field holding the text.', default: 'text', helpGroup: 'INPUT/OUTPUT'}),

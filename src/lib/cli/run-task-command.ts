@@ -6,10 +6,11 @@ import type {Readable, Writable} from 'node:stream'
 import ora from 'ora'
 
 import {openAuditLog, sha256File, type AuditLog} from '../audit/index.js'
-import {createEngine, type Engine, type GpuChoice} from '../engine/index.js'
+import {createEngine, type Engine, type EngineOptions, type GpuChoice} from '../engine/index.js'
 import {EXIT_CODES, InputError, UsageError} from '../errors/index.js'
-import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type ResumeState} from '../io/index.js'
+import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type RecordSource, type ResumeState} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
+import {resolveModelPath} from '../store/index.js'
 import type {Task} from '../tasks/index.js'
 import type {Logger} from './logger.js'
 
@@ -37,16 +38,27 @@ export interface TaskFlagValues {
   verbose: boolean
 }
 
+/** Hooks for task commands whose engine or input differ from a text task's (vlm). */
+export interface TaskCommandHooks {
+  /** Creates the engine instead of `createEngine`, e.g. a vision engine with its projector. */
+  createEngine?: (options: EngineOptions) => Promise<Engine>
+  /** The records to run instead of reading `--input`, e.g. the one image given with `--image`. */
+  openSource?: () => Promise<RecordSource>
+}
+
 /**
  * Runs a task command end to end: loads the engine, streams records from the input through the
  * pipeline to the output, shows progress on stderr (TTY only), stops cleanly on Ctrl-C (a second
  * Ctrl-C exits at once), skips what `--resume` says is done, writes the `--audit` log, and always
  * disposes the engine. Throws AppErrors; the base command renders them.
  */
-export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger): Promise<RunSummary> {
+export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
   if (flags.engine === 'llama' && !flags.model) {
     throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file, or set JSL_MED_MODEL. `npm run synth -- model.gguf` writes a synthetic model to try.'}, 'E_NO_MODEL')
   }
+
+  // --model may also name an installed or catalog model; one that is not installed fails with the `jsl-med pull` to run.
+  if (flags.engine === 'llama') flags = {...flags, model: await resolveModelPath(flags.model!)}
 
   const interrupt = trapInterrupt()
   const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
@@ -57,7 +69,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
     const resume = flags.resume === undefined ? undefined : await readResumeState(flags.resume, flags['id-field'])
     spinner.start(`Loading ${flags.model ?? flags.engine}`)
     const modelSha256 = flags.audit && flags.engine === 'llama' ? sha256File(flags.model!) : undefined
-    engine = await createEngine({
+    engine = await (hooks.createEngine ?? createEngine)({
       kind: flags.engine,
       modelPath: flags.model,
       gpu: flags.gpu,
@@ -84,7 +96,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
 
     spinner.text = `${task.name}: starting`
     let done = 0
-    const source = await openRecords(await openInput(flags.input, logger), {format: flags['input-format']})
+    const source = hooks.openSource ? await hooks.openSource() : await openRecords(await openInput(flags.input, logger), {format: flags['input-format']})
     const summary = await runTask({
       task,
       engine,

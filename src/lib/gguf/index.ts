@@ -2,3 +2,5 @@
 export {countParameters, parseShape, SHAPES, synthesizeModel} from './synthesize.js'
 export type {ModelShape, SynthesizeOptions, SynthesizeResult} from './synthesize.js'
 export type {TensorType} from './quantize.js'
+export {PROJECTOR_SHAPES, synthesizeProjector, validateProjectorShape} from './mmproj.js'
+export type {ProjectorShape, SynthesizeProjectorOptions, SynthesizeProjectorResult} from './mmproj.js'

@@ -1,4 +1,11 @@
+// Detects what this machine offers a local model: CPU, RAM, GPUs, and the backend llama.cpp would use.
 import {availableParallelism} from 'node:os'
+
+export {detectHardware, parseSimd, PROBE_TIMEOUTS_MS, vendorOf} from './detect.js'
+export type {DetectHardwareOptions} from './detect.js'
+export {detectDrivers, measureBandwidth, systemProbes} from './probes.js'
+export type {CpuFacts, DriverFacts, GraphicsController, HardwareProbes, MemoryFacts, OsFacts} from './probes.js'
+export type {BackendName, BackendReasonCode, GpuBackend, GpuDevice, HardwareProfile} from './types.js'
 
 /**
  * The number of physical CPU cores, the right default for llama.cpp threads: more threads than free

@@ -152,7 +152,7 @@ async function processRecord<Result>(input: InputRecord, options: RunTaskOptions
 
   report.inputSha256 = createHash('sha256').update(text).digest('hex')
   try {
-    const result = await options.task.run(text, {engine: meter(options.engine, report), settings: options.settings, signal})
+    const result = await options.task.run(text, {engine: meter(options.engine, report), settings: options.settings, signal, record: input.value})
     report.durationMs = performance.now() - started
     return {input, report, result}
   } catch (error) {

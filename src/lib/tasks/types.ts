@@ -15,6 +15,8 @@ export interface TaskContext {
   engine: Engine
   settings: TaskSettings
   signal?: AbortSignal
+  /** The whole input record, for tasks that read more than the text field (vlm reads the question); read-only. */
+  record?: Readonly<Record<string, unknown>>
 }
 
 /**

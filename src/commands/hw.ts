@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import {adviseMachine, renderHwReport, type HwResult} from '../lib/advisor/index.js'
+import {BaseCommand} from '../lib/cli/index.js'
+
+export type {HwResult} from '../lib/advisor/index.js'
+
+export default class Hw extends BaseCommand {
+  static override summary = 'Show what this machine can run, at which quantization, and why.'
+
+  static override description = `Detects the CPU (model, physical/logical cores, SIMD), RAM (total, available, measured copy bandwidth), each GPU (name, vendor, VRAM) and the backend llama.cpp would use (CUDA, Vulkan, Metal or the CPU, and why not a GPU when a driver is present but unusable). Then, for every model of the catalog, it recommends the quantization (q4/q8/q16), GPU layers, context size and threads, with a one-line reason.
+
+The memory estimate is weights + KV cache for the context + compute buffers. With a GPU, the highest quantization that fits entirely in VRAM wins; on the CPU every token reads all the weights, so the advice weighs speed (memory bandwidth / bytes per token) against quality. Threads are the physical cores: more threads than cores makes llama.cpp far slower. A probe that fails or times out is reported as unknown, never as an error.
+
+Licensed John Snow Labs models are listed too: they are not openly downloadable, import your copy with \`jsl-med pull ./FILE.gguf --as ID\`.`
+
+  static override examples = [
+    {description: 'What can this machine run?', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'The same facts as one JSON document', command: '<%= config.bin %> <%= command.id %> --json'},
+    {description: 'One model, planning for a 32k-token context', command: '<%= config.bin %> <%= command.id %> --model medgemma-4b --context 32768'},
+    {description: 'Exact sizes from a GGUF file on disk', command: '<%= config.bin %> <%= command.id %> --model ./models/medgemma-4b-it-Q4_K_M.gguf'},
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'Only this model: a catalog id or alias, or the path of a .gguf file (its header gives exact sizes).', helpValue: 'ID|PATH'}),
+    context: Flags.integer({description: 'Context size to plan for, in tokens. [default: 8192, reduced per model until it fits]', min: 64, helpValue: 'TOKENS'}),
+    'load-backend': Flags.boolean({
+      description: "Load llama.cpp even when no GPU library is found, to report its own CPU feature line (about 0.7 s slower). By default it is loaded only to confirm a GPU.",
+    }),
+  }
+
+  async run(): Promise<HwResult> {
+    const {flags} = await this.parse(Hw)
+    const logger = this.useLogger(flags)
+    const result = await adviseMachine({
+      model: flags.model,
+      contextSize: flags.context,
+      detect: {loadBackend: flags['load-backend'] ? 'always' : 'auto', logger: (level, message) => logger.log(level, message)},
+    })
+    if (!this.jsonEnabled()) this.log(renderHwReport(result))
+    return result
+  }
+}

@@ -1,0 +1,105 @@
+import type {TaskAccuracy, ScoringMode} from './accuracy.js'
+import type {HardwareFingerprint} from './fingerprint.js'
+import type {NerFigures} from './ner.js'
+import type {Summary} from './stats.js'
+
+/** The version of the record format; `schemas/bench-result.schema.json` describes it. */
+export const BENCH_SCHEMA_VERSION = 1
+
+/** The model a record measured. */
+export interface ModelIdentity {
+  /** `synthetic:<shape>` or the file name. */
+  id: string
+  path: string
+  sha256: string
+  sizeBytes: number
+  /** GGUF file type (`Q4_0`, `Q8_0`, `F16`, `Q4_K_M`, …). */
+  fileType: string
+  architecture: string
+  parameterCount?: number
+  /** The synthetic shape (`0.5b`, …). */
+  shape?: string
+}
+
+/** Versions of the software that produced a record. */
+export interface SoftwareVersions {
+  jslMed: string
+  nodeLlamaCpp: string
+  llamaCpp: {release: string; repo: string; buildType: string}
+  node: string
+}
+
+/** Fields every bench record has. */
+export interface BenchRecordBase {
+  schemaVersion: typeof BENCH_SCHEMA_VERSION
+  /** Shared by all records of one `bench` run. */
+  runId: string
+  /** ISO 8601 time the record was written. */
+  timestamp: string
+  model: ModelIdentity
+  /** `q4`/`q8`/`q16`, or the file type of a user's model in lower case (`q4_k_m`). */
+  quant: string
+  synthetic: boolean
+  hardware: HardwareFingerprint
+  software: SoftwareVersions
+  /** Seed of the random prompt tokens (speed) and of sampling (generate, NER). */
+  seed: number
+  /** Wall time of this task, model loading excluded. */
+  durationMs: number
+}
+
+/** Speed: llama-bench pp/tg figures. */
+export interface SpeedRecord extends BenchRecordBase {
+  kind: 'speed'
+  task: 'speed'
+  settings: {
+    promptTokens: number
+    generateTokens: number
+    repetitions: number
+    warmup: boolean
+    contextSize: number
+    batchSize: number
+    flashAttention: boolean | 'auto'
+  }
+  speed: {
+    /** `pp512`: prompt processing, tokens per second over the repetitions. */
+    pp: {name: string; tokens: number; tokensPerSecond: Summary}
+    /** `tg128`: token generation, tokens per second over the repetitions. */
+    tg: {name: string; tokens: number; tokensPerSecond: Summary}
+    /** Time from submitting a `pp`-sized prompt to the first sampled token. */
+    timeToFirstTokenMs: Summary
+    peakRssBytes: number
+    loadMs: number
+  }
+}
+
+/** Accuracy of one task, or of the micro-averaged `medical` group. */
+export interface AccuracyRecord extends BenchRecordBase {
+  kind: 'accuracy'
+  task: string
+  settings: {
+    scoring: ScoringMode
+    /** `--limit` (per task; per subject for MMLU), or null for all questions. */
+    limit: number | null
+    shots: number
+    contextSize: number | null
+    maxTokens: number | null
+  }
+  accuracy: TaskAccuracy
+  /** The dataset files read (absent for the group). */
+  files?: string[]
+  /** For the `medical` group: the tasks pooled. */
+  tasks?: string[]
+}
+
+/** NER precision, recall and F1 on a PubTator corpus. */
+export interface NerRecord extends BenchRecordBase {
+  kind: 'ner'
+  task: string
+  settings: {limit: number | null; maxTokens: number}
+  ner: NerFigures
+  files: string[]
+}
+
+/** One NDJSON line of `jsl-med bench`. */
+export type BenchRecord = AccuracyRecord | NerRecord | SpeedRecord

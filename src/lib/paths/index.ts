@@ -1,0 +1,88 @@
+import {homedir, tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+
+/** The directories jsl-med reads and writes, all absolute. */
+export interface Dirs {
+  /** Persistent data (`$XDG_DATA_HOME/jsl-med`, `JSL_MED_DATA_DIR`). */
+  dataDir: string
+  /** Disposable data (`$XDG_CACHE_HOME/jsl-med`, `~/Library/Caches/jsl-med` on macOS, `JSL_MED_CACHE_DIR`). */
+  cacheDir: string
+  /** User configuration (`$XDG_CONFIG_HOME/jsl-med`, `JSL_MED_CONFIG_DIR`). */
+  configDir: string
+  /** The model store (`<dataDir>/models`, `JSL_MED_MODELS_DIR`). */
+  modelsDir: string
+}
+
+/** Options of {@link resolveDirs}; every field defaults to the live process value. */
+export interface ResolveDirsOptions {
+  /** Environment to read; default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** Home directory; default `$HOME`, then `os.homedir()`. */
+  home?: string
+  /** Platform; default `process.platform`. */
+  platform?: NodeJS.Platform
+  /** Explicit models directory (a `--models-dir` flag); wins over `JSL_MED_MODELS_DIR`. */
+  modelsDir?: string
+}
+
+/** The program's directory name under the XDG base directories (package.json `oclif.dirname`). */
+export const APP_DIRNAME = 'jsl-med'
+
+/**
+ * Resolves jsl-med's directories the way oclif's `Config` does (XDG base directories, `LOCALAPPDATA`
+ * on Windows, `~/Library/Caches` for the cache on macOS, `JSL_MED_*_DIR` overrides), plus the model store.
+ * It reads the environment at call time, never at import time, so tests and wrappers can redirect it.
+ */
+export function resolveDirs(options: ResolveDirsOptions = {}): Dirs {
+  const env = options.env ?? process.env
+  const platform = options.platform ?? process.platform
+  const home = options.home ?? (env.HOME || (platform === 'win32' ? env.USERPROFILE : undefined) || homedir() || tmpdir())
+  const xdg = (category: 'cache' | 'config' | 'data'): string => {
+    const base =
+      env[`XDG_${category.toUpperCase()}_HOME`] ||
+      (platform === 'win32' ? env.LOCALAPPDATA : undefined) ||
+      join(home, category === 'data' ? '.local/share' : `.${category}`)
+    return join(base, APP_DIRNAME)
+  }
+
+  const dataDir = resolve(env.JSL_MED_DATA_DIR || xdg('data'))
+  const cacheDir = resolve(env.JSL_MED_CACHE_DIR || (platform === 'darwin' ? join(home, 'Library', 'Caches', APP_DIRNAME) : xdg('cache')))
+  const configDir = resolve(env.JSL_MED_CONFIG_DIR || xdg('config'))
+  const modelsDir = resolve(options.modelsDir || env.JSL_MED_MODELS_DIR || join(dataDir, 'models'))
+  return {dataDir, cacheDir, configDir, modelsDir}
+}
+
+/** One environment variable jsl-med reads. */
+export interface EnvVarInfo {
+  name: string
+  /** What it changes. */
+  description: string
+  /** The value used when it is unset. */
+  defaultValue: string
+}
+
+/**
+ * Every environment variable jsl-med reads, in one table: `--help` texts and the README are written from it,
+ * and a test checks the README lists each one.
+ */
+export const ENV_VARS: readonly EnvVarInfo[] = [
+  {name: 'JSL_MED_DATA_DIR', description: 'data directory', defaultValue: '$XDG_DATA_HOME/jsl-med (~/.local/share/jsl-med)'},
+  {name: 'JSL_MED_CACHE_DIR', description: 'cache directory', defaultValue: '$XDG_CACHE_HOME/jsl-med (~/.cache/jsl-med; ~/Library/Caches/jsl-med on macOS)'},
+  {name: 'JSL_MED_CONFIG_DIR', description: 'configuration directory', defaultValue: '$XDG_CONFIG_HOME/jsl-med (~/.config/jsl-med)'},
+  {name: 'JSL_MED_MODELS_DIR', description: 'model store (installed models and manifest.json); `--models-dir` wins', defaultValue: '$JSL_MED_DATA_DIR/models'},
+  {name: 'JSL_MED_OFFLINE', description: '`1` or `true`: never use the network (as `--offline`)', defaultValue: 'unset'},
+  {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
+  {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
+  {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},
+  {name: 'HF_HOME', description: 'Hugging Face home (only its `token` file is read)', defaultValue: '$XDG_CACHE_HOME/huggingface (~/.cache/huggingface)'},
+  {name: 'HF_HUB_OFFLINE', description: '`1`: never use the network (the Hugging Face convention)', defaultValue: 'unset'},
+]
+
+/** Where the Hugging Face token file is: `HF_TOKEN_PATH`, else `$HF_HOME/token`, else `$XDG_CACHE_HOME/huggingface/token`. */
+export function hfTokenPath(options: {env?: NodeJS.ProcessEnv; home?: string} = {}): string {
+  const env = options.env ?? process.env
+  if (env.HF_TOKEN_PATH) return resolve(env.HF_TOKEN_PATH)
+  const home = options.home ?? (env.HOME || homedir() || tmpdir())
+  const hfHome = env.HF_HOME || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'huggingface')
+  return resolve(hfHome, 'token')
+}

@@ -1,0 +1,169 @@
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {formatBenchTable, runBench, type BenchRecord, type RunBenchOptions} from '../../../src/lib/bench/index.js'
+import type {BenchModel, BenchModelInfo, Engine, Generation} from '../../../src/lib/engine/index.js'
+import {root} from '../../helpers/spawn-cli.js'
+import {validateBenchRecord} from './json-schema.js'
+
+const dataDir = join(root, 'test/fixtures/bench')
+let dir: string
+let modelPath: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'jsl-med-bench-unit-'))
+  modelPath = join(dir, 'fake.gguf')
+  await writeFile(modelPath, 'GGUF not really a model')
+})
+afterAll(() => rm(dir, {recursive: true, force: true}))
+
+const info: BenchModelInfo = {
+  modelPath: '',
+  fileType: 'Q4_K_M',
+  parameterCount: 1_234_567,
+  architecture: 'llama',
+  trainContextSize: 2048,
+  vocabSize: 512,
+  addBos: false,
+  threads: 1,
+  gpu: false,
+  gpuDevices: [],
+  llamaCpp: {release: 'v0.5.0', repo: 'ggml-org/llama.cpp', buildType: 'prebuilt'},
+  nodeLlamaCppVersion: '3.22.1',
+  systemInfo: 'CPU : AVX2 = 1 | AVX512 = 0 |',
+  loadMs: 12.5,
+}
+
+/** A fake bench model: constant speeds, and log-likelihoods that always prefer the first choice. */
+function fakeModel(events: string[]): BenchModel {
+  return {
+    info,
+    async measureSpeed(options = {}) {
+      events.push('speed')
+      const repetitions = options.repetitions ?? 5
+      return {
+        promptTokens: options.promptTokens ?? 512,
+        generateTokens: options.generateTokens ?? 128,
+        promptTokensPerSecond: Array.from({length: repetitions}, (_, i) => 100 + i),
+        generateTokensPerSecond: Array.from({length: repetitions}, () => 10),
+        timeToFirstTokenMs: Array.from({length: repetitions}, () => 50),
+        peakRssBytes: 1_000_000,
+        contextSize: 768,
+        batchSize: 512,
+        flashAttention: 'auto',
+      }
+    },
+    async scoreChoices(_context, continuations) {
+      return {scores: continuations.map((_, i) => ({logprob: -i, greedy: i === 0, tokens: 1})), contextTokens: 5, truncated: false}
+    },
+    async dispose() {
+      events.push('dispose model')
+    },
+  }
+}
+
+function fakeEngine(events: string[]): Engine {
+  return {
+    info: {kind: 'echo', contextSize: 4096, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
+    countTokens: () => 0,
+    countPromptTokens: () => 0,
+    async chat(request): Promise<Generation> {
+      const text = request.schema ? '{"entities":[]}' : 'A'
+      return {text, json: request.schema ? {entities: []} : undefined, stopReason: 'endOfText', promptTokens: 1, outputTokens: 1, durationMs: 1}
+    },
+    async dispose() {
+      events.push('dispose engine')
+    },
+  }
+}
+
+async function run(overrides: Partial<RunBenchOptions>, events: string[] = []): Promise<BenchRecord[]> {
+  const streamed: BenchRecord[] = []
+  const records = await runBench({
+    models: [{id: 'fake.gguf', path: modelPath, synthetic: false}],
+    tasks: ['speed'],
+    threads: 1,
+    jslMedVersion: '9.9.9',
+    runId: 'run-1',
+    dataDir,
+    cacheDir: dir,
+    openBenchModel: async () => {
+      events.push('open model')
+      return fakeModel(events)
+    },
+    createEngine: async () => {
+      events.push('open engine')
+      return fakeEngine(events)
+    },
+    onRecord: (record) => {
+      streamed.push(record)
+    },
+    ...overrides,
+  })
+  expect(streamed).toEqual(records)
+  for (const record of records) expect(validateBenchRecord(JSON.parse(JSON.stringify(record)))).toEqual([])
+  return records
+}
+
+describe('runBench', () => {
+  it('writes one schema-valid speed record with the fingerprint, versions and mean ± sd', async () => {
+    const [record] = await run({repetitions: 3, seed: 42})
+    expect(record).toMatchObject({
+      schemaVersion: 1,
+      runId: 'run-1',
+      kind: 'speed',
+      task: 'speed',
+      quant: 'q4_k_m',
+      synthetic: false,
+      seed: 42,
+      model: {id: 'fake.gguf', fileType: 'Q4_K_M', sizeBytes: 23, parameterCount: 1_234_567},
+      software: {jslMed: '9.9.9', nodeLlamaCpp: '3.22.1', llamaCpp: {release: 'v0.5.0'}, node: process.version},
+      hardware: {threads: 1, backend: 'cpu', gpus: [], cpu: {features: ['AVX2']}},
+      settings: {promptTokens: 512, generateTokens: 128, repetitions: 3, warmup: true},
+      speed: {pp: {name: 'pp512', tokensPerSecond: {mean: 101, sd: 1, samples: [100, 101, 102]}}, tg: {name: 'tg128', tokensPerSecond: {mean: 10, sd: 0}}, loadMs: 12.5},
+    })
+    expect(record.model.sha256).toMatch(/^[0-9a-f]{64}$/)
+    // The digest is cached by path, size and mtime.
+    expect(JSON.parse(await readFile(join(dir, 'bench-sha256.json'), 'utf8'))[modelPath].sha256).toBe(record.model.sha256)
+  })
+
+  it('scores every accuracy task on one model load and micro-averages them into a medical record', async () => {
+    const events: string[] = []
+    const records = await run({tasks: ['speed', 'medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'], limit: 2}, events)
+    expect(events).toEqual(['open model', 'speed', 'dispose model'])
+    expect(records.map((r) => r.task)).toEqual(['speed', 'medqa', 'medmcqa', 'pubmedqa', 'mmlu-med', 'medical'])
+    const byTask = Object.fromEntries(records.map((r) => [r.task, r]))
+    // The fake always picks the first choice: the fixtures' first golds are C,B (medqa), B,A (medmcqa), yes,no (pubmedqa).
+    expect(byTask.medqa).toMatchObject({accuracy: {n: 2, correct: 0}, settings: {scoring: 'loglik', limit: 2, shots: 0}})
+    expect(byTask.medmcqa).toMatchObject({accuracy: {n: 2, correct: 1}})
+    expect(byTask.pubmedqa).toMatchObject({accuracy: {n: 2, correct: 1}})
+    expect(byTask['mmlu-med']).toMatchObject({accuracy: {n: 12}})
+    expect(Object.keys((byTask['mmlu-med'] as {accuracy: {subtasks: object}}).accuracy.subtasks)).toHaveLength(6)
+    const medical = byTask.medical as Extract<BenchRecord, {kind: 'accuracy'}>
+    const parts = records.filter((r) => r.kind === 'accuracy' && r.task !== 'medical') as Array<typeof medical>
+    expect(medical.accuracy.n).toBe(parts.reduce((sum, r) => sum + r.accuracy.n, 0))
+    expect(medical.accuracy.correct).toBe(parts.reduce((sum, r) => sum + r.accuracy.correct, 0))
+    expect(medical.tasks).toEqual(['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'])
+    expect(formatBenchTable(records)).toMatch(/\| medqa \(loglik\) +\| 0\.0% \[0\.0%–65\.8%\] n=2/)
+  })
+
+  it('loads a chat engine after the bench model for generate scoring and NER, never both at once', async () => {
+    const events: string[] = []
+    const records = await run({tasks: ['medqa', 'ner', 'ner-ncbi'], scoring: 'generate', limit: 3}, events)
+    expect(events).toEqual(['open model', 'dispose model', 'open engine', 'dispose engine'])
+    expect(records.map((r) => `${r.kind}:${r.task}`)).toEqual(['accuracy:medqa', 'ner:ner', 'ner:ner-ncbi'])
+    expect(records[0]).toMatchObject({accuracy: {n: 3, correct: 1}, settings: {scoring: 'generate', maxTokens: 16}})
+    expect(records[1]).toMatchObject({ner: {documents: 3, goldMentions: 21, predictedMentions: 0, strict: {tp: 0, fn: 21}}})
+    expect(records[2]).toMatchObject({ner: {documents: 2, labels: ['Disease']}})
+  })
+
+  it('refuses accuracy tasks without a data directory, and reports a missing dataset file before loading a model', async () => {
+    const events: string[] = []
+    await expect(run({tasks: ['medqa'], dataDir: undefined}, events)).rejects.toMatchObject({code: 'E_NO_DATA', exitCode: 2})
+    await expect(run({tasks: ['medqa'], dataDir: dir}, events)).rejects.toMatchObject({code: 'E_DATASET_MISSING', exitCode: 8})
+    expect(events).toEqual([])
+  })
+})

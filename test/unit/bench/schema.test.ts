@@ -1,0 +1,54 @@
+import {describe, expect, it} from 'vitest'
+
+import {benchResultSchema, validate, validateBenchRecord} from './json-schema.js'
+
+const valid = {
+  schemaVersion: 1,
+  runId: 'r',
+  timestamp: '2026-11-21T23:47:53.925Z',
+  model: {id: 'synthetic:tiny', path: '/tmp/x.gguf', sha256: 'a'.repeat(64), sizeBytes: 10, fileType: 'Q4_0', architecture: 'llama', parameterCount: 5, shape: 'tiny'},
+  quant: 'q4',
+  synthetic: true,
+  hardware: {cpu: {model: 'AMD EPYC', physicalCores: 2, logicalCores: 2, features: ['AVX2']}, threads: 1, backend: 'cpu', gpus: [], ramBytes: 1, os: 'linux', arch: 'x64'},
+  software: {jslMed: '0.1.0', nodeLlamaCpp: '3.22.1', llamaCpp: {release: 'v0.5.0', repo: 'ggml-org/llama.cpp', buildType: 'prebuilt'}, node: 'v20'},
+  seed: 1,
+  durationMs: 3,
+  kind: 'accuracy',
+  task: 'medqa',
+  settings: {scoring: 'loglik', limit: 20, shots: 0, contextSize: null, maxTokens: null},
+  accuracy: {n: 4, correct: 2, accuracy: 0.5, ci95: [0.15, 0.85], truncated: 0, unanswered: 0, subtasks: {anatomy: {n: 1, correct: 1, accuracy: 1, ci95: [0.2, 1]}}},
+  files: ['/data/medqa_us4_test.jsonl'],
+}
+
+const mutate = (change: (record: Record<string, any>) => void): Record<string, any> => {
+  const copy = structuredClone(valid) as Record<string, any>
+  change(copy)
+  return copy
+}
+
+describe('schemas/bench-result.schema.json', () => {
+  it('accepts a well-formed accuracy record', () => {
+    expect(validateBenchRecord(valid)).toEqual([])
+  })
+
+  it.each([
+    ['a missing fingerprint', (r: Record<string, any>) => delete r.hardware],
+    ['an unknown field', (r: Record<string, any>) => (r.extra = 1)],
+    ['an accuracy above 1', (r: Record<string, any>) => (r.accuracy.accuracy = 1.5)],
+    ['a three-sided interval', (r: Record<string, any>) => (r.accuracy.ci95 = [0, 0.5, 1])],
+    ['a short sha256', (r: Record<string, any>) => (r.model.sha256 = 'abc')],
+    ['an unknown task', (r: Record<string, any>) => (r.task = 'usmle')],
+    ['an unknown scoring mode', (r: Record<string, any>) => (r.settings.scoring = 'vibes')],
+    ['speed figures on an accuracy record', (r: Record<string, any>) => (r.kind = 'speed')],
+    ['a fractional count', (r: Record<string, any>) => (r.accuracy.n = 2.5)],
+    ['a local-time timestamp', (r: Record<string, any>) => (r.timestamp = '2026-11-21 23:47')],
+  ])('rejects %s', (_name, change) => {
+    expect(validateBenchRecord(mutate(change)).length).toBeGreaterThan(0)
+  })
+
+  it('has only resolvable local references', () => {
+    const refs = JSON.stringify(benchResultSchema).match(/"\$ref":"[^"]+"/g) ?? []
+    expect(refs.length).toBeGreaterThan(10)
+    for (const ref of new Set(refs)) expect(() => validate(null, {$ref: JSON.parse(`{${ref}}`).$ref}, benchResultSchema)).not.toThrow()
+  })
+})
