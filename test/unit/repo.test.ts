@@ -38,3 +38,11 @@ describe('README', () => {
     for (const marker of ['ci:install', 'ci:test', 'readme:try']) expect(readme).toMatch(new RegExp(`<!-- ${marker} -->\\n\`\`\`sh\\n.+\\n`))
   })
 })
+
+describe('README catalog table', () => {
+  it('names every catalog model', async () => {
+    const {listModels} = await import('../../src/lib/catalog/index.js')
+    const readme = await readFile(join(root, 'README.md'), 'utf8')
+    for (const model of listModels()) expect(readme, model.id).toContain(`\`${model.id}\``)
+  })
+})
