@@ -12,6 +12,8 @@ export {
 } from './estimate.js'
 export type {RawEstimate} from './estimate.js'
 export {adviseMachine, quantTierOf} from './machine.js'
+export {adviseParallel} from './parallel.js'
+export type {AdviseParallelOptions, ParallelAdvice} from './parallel.js'
 export type {AdviseMachineOptions, HwResult, ModelAdvice} from './machine.js'
 export {DEFAULT_CONTEXT_SIZE, DEFAULT_TARGET_TOKENS_PER_SECOND, MIN_CONTEXT_SIZE, recommend} from './recommend.js'
 export {formatBytes, formatTokens, renderHwReport, renderReason, summarizeRecommendation} from './render.js'

@@ -29,7 +29,7 @@ export const taskFlags = {
   })(),
   threads: Flags.integer({helpValue: 'N', description: 'CPU threads. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
   'context-size': Flags.integer({helpValue: 'N', description: "Context size per sequence, in tokens. [default: the model's, at most 4096]", min: 64, helpGroup: 'MODEL'}),
-  parallel: Flags.integer({helpValue: 'N', char: 'j', description: 'Records generated at once (sequences in one context).', min: 1, default: 1, helpGroup: 'MODEL'}),
+  parallel: Flags.integer({helpValue: 'N', char: 'j', description: 'Records generated at once (sequences in one context).', min: 1, max: 256, default: 1, helpGroup: 'MODEL'}),
   'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 512, helpGroup: 'GENERATION'}),
   temperature: number({helpValue: 'T', description: 'Sampling temperature; 0 is greedy and deterministic.', default: 0, helpGroup: 'GENERATION'}),
   seed: Flags.integer({helpValue: 'N', description: 'Sampling seed (matters when --temperature > 0).', helpGroup: 'GENERATION'}),

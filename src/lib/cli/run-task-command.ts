@@ -6,8 +6,9 @@ import type {Readable, Writable} from 'node:stream'
 import ora from 'ora'
 
 import {openAuditLog, sha256File, type AuditLog} from '../audit/index.js'
-import {createEngine, type Engine, type EngineOptions, type GpuChoice} from '../engine/index.js'
-import {EXIT_CODES, InputError, UsageError} from '../errors/index.js'
+import {adviseParallel, formatBytes} from '../advisor/index.js'
+import {createEngine, type ContextFitRequest, type Engine, type EngineOptions, type GpuChoice} from '../engine/index.js'
+import {EXIT_CODES, InputError, ResourceError, UsageError} from '../errors/index.js'
 import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type RecordSource, type ResumeState} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
 import {resolveModelPath} from '../store/index.js'
@@ -79,6 +80,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       logger: (level, message) => logger.log(level, message),
       verbose: flags.verbose,
       signal: interrupt.signal,
+      checkFit: refuseParallelBeyondMemory,
     })
     logger.debug(`engine: ${JSON.stringify(engine.info)}`)
     const settings = {maxTokens: flags['max-tokens'], temperature: flags.temperature, seed: flags.seed}
@@ -130,6 +132,21 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       await once(output, 'finish')
     }
   }
+}
+
+/** Refuses a `-j` whose KV caches will not fit (exit 6), naming the largest `-j` that does. */
+function refuseParallelBeyondMemory(request: ContextFitRequest): void {
+  const availableBytes = request.freeRamBytes + (request.gpuLayers > 0 ? request.freeVramBytes : 0)
+  const advice = adviseParallel({architecture: request.shape, contextSize: request.contextSize, sequences: request.sequences, availableBytes})
+  if (advice.fits) return
+  throw new ResourceError(
+    `-j ${request.sequences} at ${request.contextSize} tokens per sequence needs about ${formatBytes(advice.neededBytes)} for its KV caches; ${formatBytes(availableBytes)} is free`,
+    {
+      hint: advice.maxSequences > 0 ? `Use -j ${advice.maxSequences} or fewer, or lower --context-size.` : 'Lower --context-size, or use a smaller model.',
+      details: {sequences: request.sequences, maxSequences: advice.maxSequences, contextSize: request.contextSize},
+    },
+    'E_PARALLEL_TOO_LARGE',
+  )
 }
 
 /** SIGINT handling for a run: the first Ctrl-C aborts cleanly (exit 130), a second one exits at once. */

@@ -1,5 +1,7 @@
 import {basename} from 'node:path'
 
+import type {GgufFileInfo, GgufInsights} from 'node-llama-cpp'
+
 import {EngineError} from '../errors/index.js'
 import {validateGgufFile} from './validate-model.js'
 
@@ -47,9 +49,6 @@ export async function inspectGgufFile(path: string, options: InspectGgufOptions)
   try {
     const info = await nlc.readGgufFileInfo(path, {logWarnings: false})
     const insights = await nlc.GgufInsights.from(info)
-    const meta = info.architectureMetadata
-    const headCount = first(meta.attention?.head_count) ?? 1
-    const embeddingLength = meta.embedding_length ?? 0
     const contextBytes: Record<number, number> = {}
     // Sizes beyond the training context are estimated at the training context, which is what a loader uses.
     const sizes = new Set(options.contextSizes.map((size) => Math.min(size, insights.trainContextSize ?? size)))
@@ -67,15 +66,7 @@ export async function inspectGgufFile(path: string, options: InspectGgufOptions)
       parameters: insights.totalParameters,
       trainContextSize: insights.trainContextSize,
       weightsBytes: insights.modelSize,
-      shape: {
-        layers: meta.block_count ?? insights.totalLayers - 1,
-        embeddingLength,
-        headCount,
-        headCountKv: first(meta.attention?.head_count_kv) ?? headCount,
-        headDim: meta.attention?.key_length ?? Math.round(embeddingLength / headCount),
-        vocabSize: meta.vocab_size ?? info.metadata.tokenizer?.ggml?.tokens?.length ?? 0,
-        ...(insights.swaSize ? {slidingWindow: insights.swaSize} : {}),
-      },
+      shape: modelShapeOf(info, insights),
       contextBytes,
     }
   } catch (error) {
@@ -83,6 +74,22 @@ export async function inspectGgufFile(path: string, options: InspectGgufOptions)
       cause: error,
       hint: 'Check that the file is a complete GGUF model (jsl-med pull verifies downloads).',
     }, 'E_MODEL_INVALID')
+  }
+}
+
+/** The transformer shape a GGUF header declares (what KV-cache and compute estimates need). */
+export function modelShapeOf(info: GgufFileInfo, insights: GgufInsights): GgufInspection['shape'] {
+  const meta = info.architectureMetadata
+  const headCount = first(meta.attention?.head_count) ?? 1
+  const embeddingLength = meta.embedding_length ?? 0
+  return {
+    layers: meta.block_count ?? insights.totalLayers - 1,
+    embeddingLength,
+    headCount,
+    headCountKv: first(meta.attention?.head_count_kv) ?? headCount,
+    headDim: meta.attention?.key_length ?? Math.round(embeddingLength / headCount),
+    vocabSize: meta.vocab_size ?? info.metadata.tokenizer?.ggml?.tokens?.length ?? 0,
+    ...(insights.swaSize ? {slidingWindow: insights.swaSize} : {}),
   }
 }
 

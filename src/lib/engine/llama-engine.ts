@@ -10,7 +10,8 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp'
 
-import {EngineError, InputError, InterruptedError, ResourceError, UsageError} from '../errors/index.js'
+import {AppError, EngineError, InputError, InterruptedError, ResourceError, UsageError} from '../errors/index.js'
+import {modelShapeOf} from './inspect-gguf.js'
 import {validateGgufFile} from './validate-model.js'
 import {detectPhysicalCores} from '../hardware/index.js'
 import type {ChatRequest, Engine, EngineInfo, EngineLogger, EngineOptions, Generation, StopReason} from './types.js'
@@ -58,6 +59,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
   try {
     const trainContextSize = model.trainContextSize
     const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT)
+    await checkFit(llama, model, contextSize, sequences, options)
     const context = await model.createContext({contextSize, sequences, threads, createSignal: options.signal})
     const chatWrapper = nlc.resolveChatWrapper(model)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
@@ -90,6 +92,19 @@ async function loadModel(llama: import('node-llama-cpp').Llama, modelPath: strin
   } catch (error) {
     throw translateError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)
   }
+}
+
+async function checkFit(llama: import('node-llama-cpp').Llama, model: LlamaModel, contextSize: number, sequences: number, options: EngineOptions): Promise<void> {
+  if (!options.checkFit) return
+  const [ram, vram] = await Promise.all([llama.getRamState(), llama.getVramState()])
+  options.checkFit({
+    shape: modelShapeOf(model.fileInfo, model.fileInsights),
+    contextSize,
+    sequences,
+    gpuLayers: model.gpuLayers,
+    freeRamBytes: Math.max(0, ram.free - llama.ramPaddingSize),
+    freeVramBytes: Math.max(0, vram.free - llama.vramPaddingSize),
+  })
 }
 
 class LlamaEngine implements Engine {
@@ -229,7 +244,7 @@ function toStopReason(reason: string): StopReason {
 /** Maps node-llama-cpp's failures to our errors; its messages name sizes and files, never prompt text. */
 function translateError(error: unknown, code: string, what: string, remedy: string, signal?: AbortSignal): Error {
   if (signal?.aborted) return new InterruptedError()
-  if (error instanceof InputError || error instanceof EngineError || error instanceof InterruptedError) return error
+  if (error instanceof AppError) return error
   const message = error instanceof Error ? error.message : String(error)
   if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate/i.test(message)) {
     return new ResourceError(`${what}: not enough memory`, {cause: error, hint: `Try ${remedy}.`})

@@ -26,6 +26,11 @@ export interface EngineOptions {
   contextSize?: number
   /** Sequences (parallel generations) in the one context; default 1. */
   sequences?: number
+  /**
+   * Called after the model is loaded and before the context is allocated, with what the context will need;
+   * throws (e.g. a ResourceError) to refuse a `--parallel` that will not fit. Default: only llama.cpp's own check.
+   */
+  checkFit?: (request: ContextFitRequest) => void
   /** Where log lines go; default: nowhere. */
   logger?: EngineLogger
   /** Pass llama.cpp's info-level logs to the logger too; default false (errors only). */
@@ -101,4 +106,16 @@ export interface Engine {
   chat(request: ChatRequest): Promise<Generation>
   /** Frees the model and context; idempotent. */
   dispose(): Promise<void>
+}
+
+/** What a context is about to need, for {@link EngineOptions.checkFit}. */
+export interface ContextFitRequest {
+  /** The model's transformer shape, from its GGUF header. */
+  shape: {layers: number; embeddingLength: number; headCount: number; headCountKv: number; headDim: number; vocabSize: number; slidingWindow?: number}
+  contextSize: number
+  sequences: number
+  /** Layers on the GPU (0 on the CPU). */
+  gpuLayers: number
+  freeRamBytes: number
+  freeVramBytes: number
 }

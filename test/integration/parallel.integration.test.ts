@@ -1,0 +1,47 @@
+import {Readable} from 'node:stream'
+
+import {afterAll, describe, expect, inject, it} from 'vitest'
+
+import {createEngine, type Engine} from '../../src/lib/engine/index.js'
+import {openRecords} from '../../src/lib/io/index.js'
+import {runTask} from '../../src/lib/pipeline/index.js'
+import {nerTask} from '../../src/lib/tasks/index.js'
+import {runCli} from '../helpers/spawn-cli.js'
+import {memoryWriter} from '../helpers/streams.js'
+
+const modelPath = inject('tinyModelPath')
+const input = Array.from({length: 24}, (_, i) => JSON.stringify({id: `n${i}`, text: `Pt ${i} has CHF and takes lisinopril ${i} mg; denies chest pain.`})).join('\n') + '\n'
+const engines: Engine[] = []
+
+async function nerRun(sequences: number): Promise<Array<Record<string, unknown>>> {
+  const engine = await createEngine({modelPath, gpu: 'off', threads: 1, contextSize: 4096, sequences})
+  engines.push(engine)
+  const writer = memoryWriter()
+  const source = await openRecords(Readable.from([Buffer.from(input)]))
+  await runTask({task: nerTask, engine, source, writer, settings: {maxTokens: 48, temperature: 0}, parallel: sequences})
+  return writer.records()
+}
+
+afterAll(async () => {
+  for (const engine of engines) await engine.dispose()
+})
+
+describe('-j (parallel sequences in one context, real llama.cpp)', () => {
+  it('gives the same ids in the same order at -j 1 and -j 8', async () => {
+    const one = await nerRun(1)
+    const eight = await nerRun(8)
+    expect(eight.map((r) => r.id)).toEqual(one.map((r) => r.id))
+    expect(one.map((r) => r.id)).toEqual(Array.from({length: 24}, (_, i) => `n${i}`))
+    // Content may differ where batched arithmetic differs from single-sequence arithmetic; it is
+    // measured by scripts/bench-throughput.js, not asserted here.
+    for (const record of eight) expect(Array.isArray(record.entities)).toBe(true)
+  })
+
+  it('refuses a -j that will not fit in memory with exit 6 and the largest -j that does', async () => {
+    const {code, stdout, stderr} = await runCli(['ner', '-m', modelPath, '--threads', '1', '-j', '256', '--context-size', '1048576'], '{"id":1,"text":"x"}\n')
+    expect(code).toBe(6)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(/E_PARALLEL_TOO_LARGE/)
+    expect(stderr).toMatch(/Hint: Use -j \d+ or fewer/)
+  })
+})
