@@ -53,6 +53,20 @@ describe('llama engine on a synthesized model', () => {
     expect(second.text).toBe(first.text)
   })
 
+  it('evaluates the shared prompt prefix once per sequence and reuses it', async () => {
+    const single = await createEngine({modelPath, gpu: 'off', threads: 1, contextSize: 512})
+    try {
+      const first = await single.chat({system, user: 'Pt is a 67yo M with CHF.', maxTokens: 4})
+      const second = await single.chat({system, user: 'BP 150/90 on lisinopril.', maxTokens: 4})
+      // llama.cpp may count the last prompt token with the first generated one.
+      expect(first.evaluatedPromptTokens).toBeGreaterThanOrEqual(first.promptTokens - 1)
+      expect(second.evaluatedPromptTokens).toBeGreaterThan(0)
+      expect(second.evaluatedPromptTokens).toBeLessThan(second.promptTokens - engine.countTokens(system))
+    } finally {
+      await single.dispose()
+    }
+  })
+
   it('produces schema-valid JSON under a JSON-schema grammar', async () => {
     for (const user of ['BP 150/90.', 'No chest pain.', 'Started metformin 500 mg.']) {
       const generation = await engine.chat({system, user, maxTokens: 64, schema})

@@ -1,11 +1,8 @@
-import {resolve} from 'node:path'
+import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from 'node-llama-cpp'
 
-import type {Llama, LlamaContext, LlamaContextSequence, LlamaLogLevel, LlamaModel, Token} from 'node-llama-cpp'
-
-import {EngineError, InterruptedError, ResourceError, UsageError} from '../errors/index.js'
+import {EngineError, InterruptedError, UsageError} from '../errors/index.js'
 import type {BenchModel, BenchModelInfo, BenchModelOptions, ChoiceScore, ChoiceScores, SpeedMeasurement, SpeedOptions} from './bench-types.js'
-import type {EngineLogger} from './types.js'
-import {validateGgufFile} from './validate-model.js'
+import {loadLlamaModel, translateLlamaError} from './llama-loader.js'
 
 const DEFAULT_MAX_CONTEXT = 4096
 // llama-bench runs pp512 as one n_ubatch of 512 (n_batch 2048); node-llama-cpp sets n_ubatch = n_batch, so 512 matches.
@@ -14,35 +11,7 @@ const SPEED_BATCH_SIZE = 512
 /** Loads a GGUF model for speed tests and log-likelihood scoring (see {@link BenchModel}). */
 export async function openBenchModel(options: BenchModelOptions): Promise<BenchModel> {
   if (!Number.isInteger(options.threads) || options.threads < 1) throw new UsageError(`threads must be a positive integer, got ${options.threads}`)
-  const modelPath = resolve(options.modelPath)
-  await validateGgufFile(modelPath)
-  const nlc = await import('node-llama-cpp')
-  const logger = options.logger ?? (() => {})
-  let llama: Llama
-  try {
-    llama = await nlc.getLlama({
-      build: 'never',
-      gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
-      logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
-      logger: (level, message) => forwardLog(logger, level, message),
-      maxThreads: options.threads,
-      progressLogs: false,
-    })
-  } catch (error) {
-    throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {cause: error, hint: 'Use --gpu auto or --gpu off.'}, 'E_BACKEND')
-  }
-
-  const started = performance.now()
-  let model: LlamaModel
-  try {
-    model = await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
-  } catch (error) {
-    await llama.dispose()
-    if (options.signal?.aborted) throw new InterruptedError()
-    throw translate(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`)
-  }
-
-  const loadMs = performance.now() - started
+  const {nlc, llama, model, modelPath, loadMs} = await loadLlamaModel({...options, threads: options.threads})
   try {
     const info = await describe(nlc, llama, model, modelPath, options.threads, loadMs)
     return new LlamaBenchModel(info, llama, model, options)
@@ -199,7 +168,7 @@ class LlamaBenchModel implements BenchModel {
         flashAttention: context.flashAttention,
       }
     } catch (error) {
-      throw translate(error, 'E_GENERATE', 'Speed test failed')
+      throw translateLlamaError(error, 'E_GENERATE', 'Speed test failed', 'a smaller model or quantization, or --gpu off')
     } finally {
       await context.dispose()
     }
@@ -260,7 +229,7 @@ class LlamaBenchModel implements BenchModel {
       return {scores, contextTokens: prefix.length, truncated}
     } catch (error) {
       if (signal?.aborted) throw new InterruptedError()
-      throw translate(error, 'E_SCORE', 'Log-likelihood scoring failed')
+      throw translateLlamaError(error, 'E_SCORE', 'Log-likelihood scoring failed', 'a smaller model or quantization, or --gpu off')
     }
   }
 
@@ -299,7 +268,7 @@ class LlamaBenchModel implements BenchModel {
         createSignal: this.options.signal,
       })
     } catch (error) {
-      throw translate(error, 'E_CONTEXT', `Could not create a ${contextSize}-token context`)
+      throw translateLlamaError(error, 'E_CONTEXT', `Could not create a ${contextSize}-token context`, 'a smaller model or quantization, or --gpu off')
     }
   }
 }
@@ -314,21 +283,4 @@ function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
-}
-
-function translate(error: unknown, code: string, what: string): Error {
-  if (error instanceof EngineError || error instanceof InterruptedError || error instanceof UsageError || error instanceof ResourceError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate/i.test(message)) {
-    return new ResourceError(`${what}: not enough memory`, {cause: error, hint: 'Try a smaller model or quantization, or --gpu off.'})
-  }
-
-  return new EngineError(`${what}: ${message.slice(0, 300)}`, {cause: error, hint: 'Run with --verbose for llama.cpp\'s log.'}, code)
-}
-
-const LEVELS: Record<string, 'debug' | 'error' | 'info' | 'warn'> = {fatal: 'error', error: 'error', warn: 'warn', info: 'info', log: 'info', debug: 'debug'}
-
-function forwardLog(logger: EngineLogger, level: string, message: string): void {
-  const text = message.trimEnd()
-  if (text) logger(LEVELS[level] ?? 'info', `llama.cpp: ${text}`)
 }

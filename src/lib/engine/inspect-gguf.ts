@@ -2,6 +2,7 @@ import {basename} from 'node:path'
 
 import type {GgufFileInfo, GgufInsights} from 'node-llama-cpp'
 
+import type {ModelArchitecture} from '../catalog/index.js'
 import {EngineError} from '../errors/index.js'
 import {validateGgufFile} from './validate-model.js'
 
@@ -26,15 +27,7 @@ export interface GgufInspection {
   /** Bytes of the weights, from the tensor table (exact). */
   weightsBytes: number
   /** Transformer shape (block count, heads, head size, vocabulary). */
-  shape: {
-    layers: number
-    embeddingLength: number
-    headCount: number
-    headCountKv: number
-    headDim: number
-    vocabSize: number
-    slidingWindow?: number
-  }
+  shape: ModelArchitecture
   /** node-llama-cpp's estimate of a context's memory (KV cache + compute buffers), by context size. */
   contextBytes: Record<number, number>
 }
@@ -78,7 +71,7 @@ export async function inspectGgufFile(path: string, options: InspectGgufOptions)
 }
 
 /** The transformer shape a GGUF header declares (what KV-cache and compute estimates need). */
-export function modelShapeOf(info: GgufFileInfo, insights: GgufInsights): GgufInspection['shape'] {
+export function modelShapeOf(info: GgufFileInfo, insights: GgufInsights): ModelArchitecture {
   const meta = info.architectureMetadata
   const headCount = first(meta.attention?.head_count) ?? 1
   const embeddingLength = meta.embedding_length ?? 0

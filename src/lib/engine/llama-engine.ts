@@ -1,20 +1,10 @@
-import {resolve} from 'node:path'
+import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaGrammar, LlamaModel} from 'node-llama-cpp'
 
-import type {
-  ChatHistoryItem,
-  ChatWrapper,
-  GbnfJsonSchema,
-  LlamaChat,
-  LlamaGrammar,
-  LlamaLogLevel,
-  LlamaModel,
-} from 'node-llama-cpp'
-
-import {AppError, EngineError, InputError, InterruptedError, ResourceError, UsageError} from '../errors/index.js'
-import {modelShapeOf} from './inspect-gguf.js'
-import {validateGgufFile} from './validate-model.js'
+import {EngineError, InputError, InterruptedError, UsageError} from '../errors/index.js'
 import {detectPhysicalCores} from '../hardware/index.js'
-import type {ChatRequest, Engine, EngineInfo, EngineLogger, EngineOptions, Generation, StopReason} from './types.js'
+import {modelShapeOf} from './inspect-gguf.js'
+import {loadLlamaModel, translateLlamaError} from './llama-loader.js'
+import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from './types.js'
 
 const DEFAULT_MAX_CONTEXT = 4096
 
@@ -27,34 +17,10 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (npm run synth -- PATH makes a synthetic one).'}, 'E_NO_MODEL')
   }
 
-  const modelPath = resolve(options.modelPath)
-  await validateGgufFile(modelPath)
-  const nlc = await import('node-llama-cpp')
   const threads = options.threads ?? (await detectPhysicalCores())
   const sequences = options.sequences ?? 1
   const logger = options.logger ?? (() => {})
-
-  let llama
-  try {
-    llama = await nlc.getLlama({
-      build: 'never',
-      gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
-      logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
-      logger: (level, message) => forwardLog(logger, level, message),
-      maxThreads: threads,
-      progressLogs: false,
-    })
-  } catch (error) {
-    throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {
-      cause: error,
-      hint: 'Use --gpu auto (falls back to the CPU) or --gpu off; a CUDA or Vulkan backend needs its driver and runtime installed.',
-    }, 'E_BACKEND')
-  }
-
-  const model = await loadModel(llama, modelPath, options).catch(async (error: unknown) => {
-    await llama.dispose()
-    throw error
-  })
+  const {nlc, llama, model, modelPath} = await loadLlamaModel({...options, modelPath: options.modelPath, threads})
 
   try {
     const trainContextSize = model.trainContextSize
@@ -82,19 +48,11 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
   } catch (error) {
     await model.dispose()
     await llama.dispose()
-    throw translateError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
+    throw translateLlamaError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
   }
 }
 
-async function loadModel(llama: import('node-llama-cpp').Llama, modelPath: string, options: EngineOptions): Promise<LlamaModel> {
-  try {
-    return await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
-  } catch (error) {
-    throw translateError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)
-  }
-}
-
-async function checkFit(llama: import('node-llama-cpp').Llama, model: LlamaModel, contextSize: number, sequences: number, options: EngineOptions): Promise<void> {
+async function checkFit(llama: Llama, model: LlamaModel, contextSize: number, sequences: number, options: EngineOptions): Promise<void> {
   if (!options.checkFit) return
   const [ram, vram] = await Promise.all([llama.getRamState(), llama.getVramState()])
   options.checkFit({
@@ -147,6 +105,7 @@ class LlamaEngine implements Engine {
     const slot = await this.acquire()
     const started = performance.now()
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens
+    const inputBefore = slot.sequence.tokenMeter.usedInputTokens
     try {
       const result = await slot.generateResponse(toHistory(request), {
         grammar,
@@ -162,6 +121,7 @@ class LlamaEngine implements Engine {
         stopReason: toStopReason(result.metadata.stopReason),
         promptTokens,
         outputTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
+        evaluatedPromptTokens: slot.sequence.tokenMeter.usedInputTokens - inputBefore,
         durationMs: performance.now() - started,
       }
       if (grammar && request.acceptInvalidJson) generation.json = tryParseJson(grammar, generation.text)
@@ -169,7 +129,7 @@ class LlamaEngine implements Engine {
       return generation
     } catch (error) {
       if (request.signal?.aborted) throw new InterruptedError()
-      throw translateError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
+      throw translateLlamaError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
     } finally {
       this.releaseSlot(slot)
     }
@@ -239,30 +199,4 @@ function toStopReason(reason: string): StopReason {
   if (reason === 'abort') return 'abort'
   if (reason === 'eogToken') return 'endOfText'
   return 'stopTrigger'
-}
-
-/** Maps node-llama-cpp's failures to our errors; its messages name sizes and files, never prompt text. */
-function translateError(error: unknown, code: string, what: string, remedy: string, signal?: AbortSignal): Error {
-  if (signal?.aborted) return new InterruptedError()
-  if (error instanceof AppError) return error
-  const message = error instanceof Error ? error.message : String(error)
-  if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate/i.test(message)) {
-    return new ResourceError(`${what}: not enough memory`, {cause: error, hint: `Try ${remedy}.`})
-  }
-
-  return new EngineError(`${what}: ${message.slice(0, 300)}`, {cause: error, hint: `Check the model file, or try ${remedy}. Run with --verbose for llama.cpp's log.`}, code)
-}
-
-const LEVELS: Record<string, 'debug' | 'error' | 'info' | 'warn'> = {
-  fatal: 'error',
-  error: 'error',
-  warn: 'warn',
-  info: 'info',
-  log: 'info',
-  debug: 'debug',
-}
-
-function forwardLog(logger: EngineLogger, level: string, message: string): void {
-  const text = message.trimEnd()
-  if (text) logger(LEVELS[level] ?? 'info', `llama.cpp: ${text}`)
 }

@@ -1,5 +1,7 @@
 import type {GbnfJsonSchema} from 'node-llama-cpp'
 
+import type {ModelArchitecture} from '../catalog/index.js'
+
 /** A JSON schema in the subset llama.cpp grammars support (node-llama-cpp's `GbnfJsonSchema`). */
 export type JsonSchema = GbnfJsonSchema
 
@@ -72,6 +74,11 @@ export interface Generation {
   stopReason: StopReason
   /** Tokens of the rendered prompt (template included). */
   promptTokens: number
+  /**
+   * Prompt tokens llama.cpp actually evaluated: fewer than `promptTokens` when the sequence still held the
+   * same prefix (instructions, examples) from its previous request. Absent for engines that cannot tell.
+   */
+  evaluatedPromptTokens?: number
   /** Tokens generated. */
   outputTokens: number
   durationMs: number
@@ -111,7 +118,7 @@ export interface Engine {
 /** What a context is about to need, for {@link EngineOptions.checkFit}. */
 export interface ContextFitRequest {
   /** The model's transformer shape, from its GGUF header. */
-  shape: {layers: number; embeddingLength: number; headCount: number; headCountKv: number; headDim: number; vocabSize: number; slidingWindow?: number}
+  shape: ModelArchitecture
   contextSize: number
   sequences: number
   /** Layers on the GPU (0 on the CPU). */
