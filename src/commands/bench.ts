@@ -1,35 +1,9 @@
-import {once} from 'node:events'
-import {createWriteStream} from 'node:fs'
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
-import type {Writable} from 'node:stream'
-
 import {Flags} from '@oclif/core'
-import ora from 'ora'
 
-import {
-  BENCH_TASKS,
-  compareRecords,
-  DEFAULT_THRESHOLD_PERCENT,
-  formatBenchTable,
-  formatComparisonTable,
-  parseBenchRecords,
-  parseQuants,
-  parseTasks,
-  regressionError,
-  resolveBenchModels,
-  runBench,
-  SYNTHETIC_SHAPES,
-  type BenchRecord,
-  type Comparison,
-} from '../lib/bench/index.js'
-import {BaseCommand} from '../lib/cli/index.js'
-import {InputError, UsageError} from '../lib/errors/index.js'
-import {detectPhysicalCores} from '../lib/hardware/index.js'
-import {createLineWriter} from '../lib/io/index.js'
+import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../lib/bench/index.js'
+import {BaseCommand, runBenchCommand, type BenchResult} from '../lib/cli/index.js'
 
-/** What `bench --json` returns: the records of a run, or a comparison. */
-export type BenchResult = {comparison: Comparison} | {records: BenchRecord[]}
+export type {BenchResult} from '../lib/cli/index.js'
 
 const percent = Flags.custom<number>({
   parse: async (input) => {
@@ -82,118 +56,7 @@ stdout gets one NDJSON line per (model, quant, task) with the hardware fingerpri
 
   async run(): Promise<BenchResult> {
     const {flags} = await this.parse(Bench)
-    const logger = this.useLogger(flags)
-    if (flags.compare) return this.compare(flags.compare, flags.threshold, flags.output)
-
-    const physicalCores = await detectPhysicalCores()
-    const threads = flags.threads ?? physicalCores
-    if (threads > physicalCores) {
-      throw new UsageError(`--threads ${threads} is more than this machine's ${physicalCores} physical cores`, {hint: 'More threads than cores makes llama.cpp far slower and the figures meaningless; use --threads ' + physicalCores + ' or fewer.'}, 'E_THREADS')
-    }
-
-    const tasks = parseTasks(flags.tasks)
-    const interrupt = new AbortController()
-    const onSigint = (): void => interrupt.abort()
-    const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
-    const output = this.jsonEnabled() ? undefined : await openOutput(flags.output)
-    const writer = output ? createLineWriter(output) : undefined
-    try {
-      spinner.start('bench: preparing')
-      const models = await resolveBenchModels({
-        models: flags.model,
-        synthetic: flags.synthetic,
-        quants: flags.quant === undefined ? undefined : parseQuants(flags.quant),
-        syntheticDir: join(this.config.cacheDir, 'synthetic'),
-        onSynthesize: (spec, written, total) => {
-          spinner.text = `writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`
-        },
-      })
-      // Only now: Ctrl-C while a synthetic model is written ends the process (the cache keeps whole files only).
-      process.once('SIGINT', onSigint)
-      const records = await runBench({
-        models,
-        tasks,
-        threads,
-        gpu: flags.gpu,
-        repetitions: flags.repetitions,
-        warmup: flags.warmup,
-        promptTokens: flags['prompt-tokens'],
-        generateTokens: flags['gen-tokens'],
-        seed: flags.seed,
-        dataDir: flags['data-dir'],
-        limit: flags.limit,
-        scoring: flags.scoring,
-        shots: flags.shots,
-        contextSize: flags['context-size'],
-        maxTokens: flags['max-tokens'],
-        cacheDir: this.config.cacheDir,
-        jslMedVersion: this.config.version,
-        verbose: flags.verbose,
-        signal: interrupt.signal,
-        logger: (level, message) => logger.log(level, message),
-        onProgress: (text) => {
-          spinner.text = text
-          logger.debug(text)
-        },
-        onRecord: async (record) => writer?.writeRecord(record),
-      })
-      spinner.stop()
-      if (records.length > 0) logger.info('\n' + formatBenchTable(records).trimEnd())
-      return {records}
-    } finally {
-      spinner.stop()
-      process.removeListener('SIGINT', onSigint)
-      await closeOutput(output)
-    }
+    const context = {logger: this.useLogger(flags), cacheDir: this.config.cacheDir, version: this.config.version, json: this.jsonEnabled()}
+    return runBenchCommand(flags, context)
   }
-
-  private async compare(files: string[], thresholdPercent: number, outputPath: string): Promise<BenchResult> {
-    if (files.length !== 2) throw new UsageError(`--compare takes two files, got ${files.length}`, {hint: 'Use: --compare before.ndjson after.ndjson'})
-    const [a, b] = await Promise.all(files.map(async (file) => parseBenchRecords(await readText(file), file)))
-    const comparison = compareRecords(a, b, thresholdPercent)
-    if (!this.jsonEnabled()) {
-      const output = await openOutput(outputPath)
-      try {
-        const writer = createLineWriter(output)
-        for (const delta of comparison.deltas) await writer.writeRecord(delta)
-      } finally {
-        await closeOutput(output)
-      }
-
-      if (comparison.deltas.length > 0) this.logger.info(formatComparisonTable(comparison).trimEnd())
-    }
-
-    if (comparison.deltas.length === 0) this.logger.warn('the two files have no (model, quant, task) in common')
-    for (const key of comparison.onlyInA) this.logger.warn(`only in ${files[0]}: ${key}`)
-    for (const key of comparison.onlyInB) this.logger.warn(`only in ${files[1]}: ${key}`)
-    if (comparison.hardwareDiffers) this.logger.warn('the speed figures come from different hardware, backends or thread counts')
-    if (comparison.regressions > 0) throw regressionError(comparison)
-    return {comparison}
-  }
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    throw new InputError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, {cause: error, hint: 'Check the paths given to --compare.'}, 'E_INPUT_FILE')
-  }
-}
-
-async function openOutput(path: string): Promise<Writable> {
-  if (path === '-') return process.stdout
-  const stream = createWriteStream(path)
-  try {
-    await once(stream, 'open')
-  } catch (error) {
-    throw new UsageError(`Cannot write output file ${path}: ${(error as NodeJS.ErrnoException).code}`, {cause: error, hint: 'Check the path given to --output.'}, 'E_OUTPUT_FILE')
-  }
-
-  return stream
-}
-
-async function closeOutput(output: Writable | undefined): Promise<void> {
-  if (!output || output === process.stdout) return
-  output.end()
-  await once(output, 'finish')
 }

@@ -1,5 +1,4 @@
-import {createReadStream, createWriteStream} from 'node:fs'
-import {truncate} from 'node:fs/promises'
+import {createReadStream} from 'node:fs'
 import {once} from 'node:events'
 import type {Readable, Writable} from 'node:stream'
 
@@ -9,11 +8,12 @@ import {openAuditLog, sha256File, type AuditLog} from '../audit/index.js'
 import {adviseParallel, formatBytes} from '../advisor/index.js'
 import {createEngine, type ContextFitRequest, type Engine, type EngineOptions, type GpuChoice} from '../engine/index.js'
 import {EXIT_CODES, InputError, ResourceError, UsageError} from '../errors/index.js'
-import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type RecordSource, type ResumeState} from '../io/index.js'
+import {createLineWriter, openRecords, readResumeState, recordKey, type InputFormat, type RecordSource} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
 import {resolveModelPath} from '../store/index.js'
 import type {Task} from '../tasks/index.js'
 import type {Logger} from './logger.js'
+import {closeOutput, openOutput} from './output.js'
 
 /** The parsed values of `taskFlags` plus the base flags. */
 export interface TaskFlagValues {
@@ -89,7 +89,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       audit = await openAuditLog(flags.audit, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
     }
 
-    output = await openOutput(flags.output, resume && flags.resume === flags.output ? resume : undefined)
+    output = await openOutput(flags.output, resume && flags.resume === flags.output ? {appendAfter: resume.completeBytes} : {})
     if (resume?.endsWithPartialLine && flags.resume !== flags.output) {
       // Appending after a torn line would glue the next record to it; start on a fresh line instead.
       logger.warn(`${flags.resume} ends with a partial line (the earlier run was cut off); it is left as it is and its record is done again`)
@@ -127,10 +127,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
     interrupt.release()
     await engine?.dispose()
     await audit?.close()
-    if (output && output !== process.stdout) {
-      output.end()
-      await once(output, 'finish')
-    }
+    await closeOutput(output)
   }
 }
 
@@ -175,17 +172,4 @@ async function openInput(path: string, logger: Logger): Promise<Readable> {
   }
 
   return stream
-}
-
-async function openOutput(path: string, appendTo?: ResumeState): Promise<Writable> {
-  if (path === '-') return process.stdout
-  try {
-    // Resuming into the same file: drop a torn last line, then append after the whole ones.
-    if (appendTo) await truncate(path, appendTo.completeBytes).catch(() => {})
-    const stream = createWriteStream(path, {flags: appendTo ? 'a' : 'w'})
-    await once(stream, 'open')
-    return stream
-  } catch (error) {
-    throw new UsageError(`Cannot write output file ${path}: ${(error as NodeJS.ErrnoException).code}`, {cause: error, hint: 'Check the path given to --output.'}, 'E_OUTPUT_FILE')
-  }
 }
