@@ -37,6 +37,21 @@ describe('-j (parallel sequences in one context, real llama.cpp)', () => {
     for (const record of eight) expect(Array.isArray(record.entities)).toBe(true)
   })
 
+  it('evaluates a shared prompt prefix once and copies it to the other sequences', async () => {
+    const engine = await createEngine({modelPath, gpu: 'off', threads: 1, contextSize: 1024, sequences: 3})
+    engines.push(engine)
+    const system = 'You are a clinical assistant who extracts entities. '.repeat(8)
+    const users = ['Pt has CHF.', 'BP 150/90.', 'Denies chest pain.']
+    const generations = await Promise.all(users.map((user) => engine.chat({system, user, maxTokens: 6})))
+    const evaluated = generations.map((g) => g.evaluatedPromptTokens!).sort((a, b) => b - a)
+    // One sequence evaluated the prefix; the two others only what follows it.
+    expect(evaluated[0]).toBeGreaterThan(engine.countTokens(system))
+    for (const count of evaluated.slice(1)) expect(count).toBeLessThan(engine.countTokens(system) / 2)
+    // Whether the copied prefix gives the same text as evaluating it is measured (batched arithmetic may
+    // differ at temperature 0) by scripts/bench-throughput.js, not asserted.
+    for (const generation of generations) expect(generation.outputTokens).toBeGreaterThan(0)
+  })
+
   it('refuses a -j that will not fit in memory with exit 6 and the largest -j that does', async () => {
     const {code, stdout, stderr} = await runCli(['ner', '-m', modelPath, '--threads', '1', '-j', '256', '--context-size', '1048576'], '{"id":1,"text":"x"}\n')
     expect(code).toBe(6)

@@ -1,4 +1,4 @@
-import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaGrammar, LlamaModel} from 'node-llama-cpp'
+import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar, LlamaModel, Token} from 'node-llama-cpp'
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../errors/index.js'
 import {detectPhysicalCores} from '../hardware/index.js'
@@ -7,6 +7,8 @@ import {loadLlamaModel, translateLlamaError} from './llama-loader.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from './types.js'
 
 const DEFAULT_MAX_CONTEXT = 4096
+/** Below this, evaluating a shared prefix again costs less than coordinating a copy. */
+const MIN_SHARED_PREFIX_TOKENS = 32
 
 /** A JSON-schema grammar; node-llama-cpp's generic type is narrowed per schema, which we do not need. */
 type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
@@ -69,6 +71,8 @@ class LlamaEngine implements Engine {
   private readonly freeSlots: LlamaChat[]
   private readonly waiting: Array<(slot: LlamaChat) => void> = []
   private readonly grammars = new Map<string, Promise<JsonGrammar>>()
+  /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
+  private readonly prefixes = new Map<string, {tokens: Token[]; donor: Promise<LlamaContextSequence>}>()
   private disposed = false
 
   constructor(
@@ -107,6 +111,7 @@ class LlamaEngine implements Engine {
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens
     const inputBefore = slot.sequence.tokenMeter.usedInputTokens
     try {
+      await this.sharePrefix(slot.sequence, request.system)
       const result = await slot.generateResponse(toHistory(request), {
         grammar,
         maxTokens: request.maxTokens,
@@ -139,6 +144,45 @@ class LlamaEngine implements Engine {
     if (this.disposed) return
     this.disposed = true
     await this.release()
+  }
+
+  /**
+   * Gives a sequence the KV cells of the prompt prefix every record of a task shares (instructions, examples):
+   * the first sequence to need it evaluates it, the others copy its cells instead of evaluating it again.
+   * LlamaChat then evaluates only what follows. One sequence needs none of this: it keeps its own prefix.
+   */
+  private async sharePrefix(sequence: LlamaContextSequence, system: string): Promise<void> {
+    if (this.info.sequences < 2) return
+    let entry = this.prefixes.get(system)
+    if (!entry) {
+      const tokens = this.sharedPrefixTokens(system)
+      if (tokens.length < MIN_SHARED_PREFIX_TOKENS) return
+      const donor = (async () => {
+        if (sequence.contextTokens.length > 0) await sequence.clearHistory()
+        await sequence.evaluateWithoutGeneratingNewTokens(tokens)
+        return sequence
+      })()
+      entry = {tokens, donor}
+      this.prefixes.set(system, entry)
+      await donor
+      return
+    }
+
+    if (startsWith(sequence.contextTokens, entry.tokens)) return
+    const donor = await entry.donor
+    if (donor === sequence || !startsWith(donor.contextTokens, entry.tokens)) return
+    // node-llama-cpp 3.22 has llama_memory_seq_cp only behind this internal method; without it LlamaChat evaluates the prefix.
+    const copy = (sequence as unknown as {_copyStateFromOtherSequence?: (from: LlamaContextSequence, upTo: number) => Promise<boolean>})._copyStateFromOtherSequence
+    await copy?.call(sequence, donor, entry.tokens.length)
+  }
+
+  /** The tokens a system prompt's renderings share whatever the user message: the template up to the user's text. */
+  private sharedPrefixTokens(system: string): Token[] {
+    const render = (user: string): Token[] => this.chatWrapper.generateContextState({chatHistory: toHistory({system, user})}).contextText.tokenize(this.model.tokenizer)
+    const [a, b] = [render('a'), render('b')]
+    let length = 0
+    while (length < a.length && length < b.length && a[length] === b[length]) length++
+    return a.slice(0, length)
   }
 
   private async grammarFor(schema: GbnfJsonSchema): Promise<JsonGrammar> {
@@ -199,4 +243,10 @@ function toStopReason(reason: string): StopReason {
   if (reason === 'abort') return 'abort'
   if (reason === 'eogToken') return 'endOfText'
   return 'stopTrigger'
+}
+
+function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
+  if (tokens.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (tokens[i] !== prefix[i]) return false
+  return true
 }
