@@ -130,6 +130,19 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     })
     let base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
     const accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
+    // The medical group pools the questions of the tasks just scored (lm-eval micro-averages groups).
+    const emitGroup = async (): Promise<void> => {
+      if (accuracies.length < 2) return
+      const sum = (pick: (part: (typeof accuracies)[number]) => number): number => accuracies.reduce((total, part) => total + pick(part), 0)
+      const record = accuracyRecord({...stamp(base, performance.now()), durationMs: sum((part) => part.durationMs)}, MEDICAL_GROUP, {
+        ...microAverage(accuracies.map(({accuracy}) => accuracy)),
+        truncated: sum((part) => part.accuracy.truncated),
+        unanswered: sum((part) => part.accuracy.unanswered),
+      }, options, scoring)
+      record.tasks = accuracies.map(({task}) => task)
+      await emit(record)
+    }
+
     try {
       base = await recordBase(spec, identity, model.info, options, runId, seed)
       logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu, threads: options.threads})}`)
@@ -182,6 +195,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
           accuracies.push({task, accuracy, durationMs: record.durationMs})
           await emit(record)
         }
+
+        await emitGroup()
       }
     } finally {
       await model.dispose()
@@ -217,6 +232,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
             accuracies.push({task, accuracy, durationMs: record.durationMs})
             await emit(record)
           }
+
+          await emitGroup()
         }
 
         for (const task of nerTasks) {
@@ -243,18 +260,6 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       } finally {
         await engine.dispose()
       }
-    }
-
-    if (accuracies.length > 1) {
-      const group = microAverage(accuracies.map(({accuracy}) => accuracy))
-      const sum = (pick: (part: (typeof accuracies)[number]) => number): number => accuracies.reduce((total, part) => total + pick(part), 0)
-      const record = accuracyRecord({...stamp(base, performance.now()), durationMs: sum((part) => part.durationMs)}, MEDICAL_GROUP, {
-        ...group,
-        truncated: sum((part) => part.accuracy.truncated),
-        unanswered: sum((part) => part.accuracy.unanswered),
-      }, options, scoring)
-      record.tasks = accuracies.map(({task}) => task)
-      await emit(record)
     }
   }
 

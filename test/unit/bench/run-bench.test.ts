@@ -152,12 +152,15 @@ describe('runBench', () => {
 
   it('loads a chat engine after the bench model for generate scoring and NER, never both at once', async () => {
     const events: string[] = []
-    const records = await run({tasks: ['medqa', 'ner', 'ner-ncbi'], scoring: 'generate', limit: 3}, events)
+    const records = await run({tasks: ['medqa', 'ner', 'ner-ncbi', 'pubmedqa'], scoring: 'generate', limit: 3}, events)
     expect(events).toEqual(['open model', 'dispose model', 'open engine', 'dispose engine'])
-    expect(records.map((r) => `${r.kind}:${r.task}`)).toEqual(['accuracy:medqa', 'ner:ner', 'ner:ner-ncbi'])
+    expect(records.map((r) => `${r.kind}:${r.task}`)).toEqual(['accuracy:medqa', 'accuracy:pubmedqa', 'accuracy:medical', 'ner:ner', 'ner:ner-ncbi'])
+    // The fake engine always answers "A": medqa's first golds are C, B, A; pubmedqa's answers are words, so "A" is unanswered.
     expect(records[0]).toMatchObject({accuracy: {n: 3, correct: 1}, settings: {scoring: 'generate', maxTokens: 16}})
-    expect(records[1]).toMatchObject({ner: {documents: 3, goldMentions: 21, predictedMentions: 0, strict: {tp: 0, fn: 21}}})
-    expect(records[2]).toMatchObject({ner: {documents: 2, labels: ['Disease']}})
+    expect(records[1]).toMatchObject({accuracy: {n: 3, correct: 0, unanswered: 3}})
+    expect(records[2]).toMatchObject({accuracy: {n: 6, correct: 1, unanswered: 3}, tasks: ['medqa', 'pubmedqa']})
+    expect(records[3]).toMatchObject({ner: {documents: 3, goldMentions: 21, predictedMentions: 0, strict: {tp: 0, fn: 21}}})
+    expect(records[4]).toMatchObject({ner: {documents: 2, labels: ['Disease']}})
   })
 
   it('refuses accuracy tasks without a data directory, and reports a missing dataset file before loading a model', async () => {
