@@ -11,7 +11,7 @@ import {
   type GpuChoice,
 } from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
-import {microAverage, scoreItems, type ScoringMode, type TaskAccuracy} from './accuracy.js'
+import {microAverage, scoreItems, type ScoreItemsOptions, type ScoringMode, type TaskAccuracy} from './accuracy.js'
 import {ACCURACY_TASKS, loadChoiceItems, loadNerCorpus, MEDICAL_GROUP, NER_TASKS, type AccuracyTaskName, type BenchTaskName, type NerTaskName} from './datasets.js'
 import {fingerprintHardware, identifyFile, type FileIdentity} from './fingerprint.js'
 import type {PubTatorDocument} from './importers.js'
@@ -143,6 +143,20 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       await emit(record)
     }
 
+    // Every accuracy task, then the group record; the scorer is the bench model (loglik) or a chat engine (generate).
+    const scoreAccuracyTasks = async (scorer: Pick<ScoreItemsOptions, 'engine' | 'maxTokens' | 'mode' | 'scorer' | 'seed'>): Promise<void> => {
+      for (const task of accuracyTasks) {
+        const {items, files} = questions.get(task)!
+        const started = performance.now()
+        const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`)})
+        const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
+        accuracies.push({task, accuracy, durationMs: record.durationMs})
+        await emit(record)
+      }
+
+      await emitGroup()
+    }
+
     try {
       base = await recordBase(spec, identity, model.info, options, runId, seed)
       logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu, threads: options.threads})}`)
@@ -181,23 +195,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
         await emit(record)
       }
 
-      if (scoring === 'loglik') {
-        for (const task of accuracyTasks) {
-          const {items, files} = questions.get(task)!
-          const started = performance.now()
-          const {accuracy} = await scoreItems(items, {
-            mode: 'loglik',
-            scorer: model,
-            signal: options.signal,
-            onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`),
-          })
-          const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
-          accuracies.push({task, accuracy, durationMs: record.durationMs})
-          await emit(record)
-        }
-
-        await emitGroup()
-      }
+      if (scoring === 'loglik') await scoreAccuracyTasks({mode: 'loglik', scorer: model})
     } finally {
       await model.dispose()
     }
@@ -216,25 +214,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
         signal: options.signal,
       })
       try {
-        if (scoring === 'generate') {
-          for (const task of accuracyTasks) {
-            const {items, files} = questions.get(task)!
-            const started = performance.now()
-            const {accuracy} = await scoreItems(items, {
-              mode: 'generate',
-              engine,
-              maxTokens: options.maxTokens ?? 16,
-              seed,
-              signal: options.signal,
-              onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`),
-            })
-            const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
-            accuracies.push({task, accuracy, durationMs: record.durationMs})
-            await emit(record)
-          }
-
-          await emitGroup()
-        }
+        if (scoring === 'generate') await scoreAccuracyTasks({mode: 'generate', engine, maxTokens: options.maxTokens ?? 16, seed})
 
         for (const task of nerTasks) {
           const {documents, file} = corpora.get(task)!
