@@ -1,5 +1,4 @@
-import {createHash} from 'node:crypto'
-import {createReadStream, createWriteStream} from 'node:fs'
+import {createWriteStream} from 'node:fs'
 import {once} from 'node:events'
 
 import {ConfigError} from '../errors/index.js'
@@ -58,11 +57,4 @@ export async function openAuditLog(path: string, run: AuditRunInfo): Promise<Aud
       await once(stream, 'finish')
     },
   }
-}
-
-/** sha256 of a file, streamed (model files are gigabytes). */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }

@@ -1,11 +1,10 @@
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import {mkdir, readFile, rename, stat, writeFile} from 'node:fs/promises'
 import {arch, cpus, platform, release, totalmem} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
 import type {BenchModelInfo} from '../engine/index.js'
 import {detectPhysicalCores} from '../hardware/index.js'
+import {sha256File} from '../store/index.js'
 
 /** The machine a result was measured on: enough to tell whether two results are comparable. */
 export interface HardwareFingerprint {
@@ -71,9 +70,7 @@ export async function identifyFile(path: string, cacheDir?: string): Promise<Fil
     if (hit && hit.sizeBytes === stats.size && hit.mtimeMs === stats.mtimeMs) return {sha256: hit.sha256, sizeBytes: stats.size}
   }
 
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(absolute, {highWaterMark: 1 << 20})) hash.update(chunk as Buffer)
-  const sha256 = hash.digest('hex')
+  const sha256 = await sha256File(absolute)
   if (cacheFile) {
     cache[absolute] = {sizeBytes: stats.size, mtimeMs: stats.mtimeMs, sha256}
     await mkdir(dirname(cacheFile), {recursive: true})

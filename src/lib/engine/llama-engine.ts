@@ -72,7 +72,7 @@ class LlamaEngine implements Engine {
   private readonly waiting: Array<(slot: LlamaChat) => void> = []
   private readonly grammars = new Map<string, Promise<JsonGrammar>>()
   /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
-  private readonly prefixes = new Map<string, {tokens: Token[]; donor: Promise<LlamaContextSequence>}>()
+  private readonly prefixes = new Map<string, {tokens: Token[]; donor?: Promise<LlamaContextSequence>}>()
   private disposed = false
 
   constructor(
@@ -156,19 +156,22 @@ class LlamaEngine implements Engine {
     let entry = this.prefixes.get(system)
     if (!entry) {
       const tokens = this.sharedPrefixTokens(system)
-      if (tokens.length < MIN_SHARED_PREFIX_TOKENS) return
-      const donor = (async () => {
-        if (sequence.contextTokens.length > 0) await sequence.clearHistory()
-        await sequence.evaluateWithoutGeneratingNewTokens(tokens)
-        return sequence
-      })()
+      // A short prefix is remembered as not worth sharing, so it is not rendered again for every record.
+      const donor =
+        tokens.length < MIN_SHARED_PREFIX_TOKENS
+          ? undefined
+          : (async () => {
+              if (sequence.contextTokens.length > 0) await sequence.clearHistory()
+              await sequence.evaluateWithoutGeneratingNewTokens(tokens)
+              return sequence
+            })()
       entry = {tokens, donor}
       this.prefixes.set(system, entry)
       await donor
       return
     }
 
-    if (startsWith(sequence.contextTokens, entry.tokens)) return
+    if (!entry.donor || startsWith(sequence.contextTokens, entry.tokens)) return
     const donor = await entry.donor
     if (donor === sequence || !startsWith(donor.contextTokens, entry.tokens)) return
     // node-llama-cpp 3.22 has llama_memory_seq_cp only behind this internal method; without it LlamaChat evaluates the prefix.

@@ -2,6 +2,7 @@
 // installed models, and the resolution of `--model`. It never renders: progress and diagnostics go to callbacks.
 export {adviseQuant} from './advise.js'
 export {formatBytes} from './format.js'
+export {sha256File} from './hash.js'
 export {DEFAULT_HF_ENDPOINT, hfEndpoint, readHfToken} from './hub.js'
 export {listInstalledModels, removeModels, resolveModel, resolveModelPath} from './installed.js'
 export type {ResolvedModel} from './installed.js'

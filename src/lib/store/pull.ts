@@ -1,5 +1,3 @@
-import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 import {mkdir, stat} from 'node:fs/promises'
 import {basename, dirname, join, resolve as resolvePath} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -9,6 +7,7 @@ import {validateGgufFile} from '../engine/index.js'
 import {DownloadError, InterruptedError, ModelNotFoundError, UsageError} from '../errors/index.js'
 import {resolveDirs} from '../paths/index.js'
 import {formatBytes} from './format.js'
+import {sha256File} from './hash.js'
 import {fsError} from './fs-errors.js'
 import {request, statusError, TransientError, type HttpContext} from './http.js'
 import {createHubContext, fetchHubModelInfo, headHubFile, hfEndpoint, hubError, listHubTree, type HubContext, type RemoteFileInfo, type TreeEntry} from './hub.js'
@@ -493,9 +492,7 @@ async function reuseExisting(planned: PlannedFile, dest: string, context: Contex
   }
 
   if (!planned.expectedSha256) return undefined
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(dest) as AsyncIterable<Buffer>) hash.update(chunk)
-  if (hash.digest('hex') !== planned.expectedSha256) return undefined
+  if ((await sha256File(dest)) !== planned.expectedSha256) return undefined
   context.log('info', `${planned.name} is already on disk and its sha256 matches`)
   return {sha256: planned.expectedSha256, sizeBytes: existing.size, checksumSource: planned.checksumSource, transferredBytes: 0, resumedFromBytes: 0}
 }
