@@ -1,17 +1,6 @@
-import {Flags} from '@oclif/core'
-
-import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../lib/bench/index.js'
-import {BaseCommand, runBenchCommand, type BenchResult} from '../lib/cli/index.js'
+import {BaseCommand, benchFlags, runBenchCommand, type BenchResult} from '../lib/cli/index.js'
 
 export type {BenchResult} from '../lib/cli/index.js'
-
-const percent = Flags.custom<number>({
-  parse: async (input) => {
-    const value = Number(input)
-    if (!Number.isFinite(value) || value < 0) throw new Error(`Expected a percentage ≥ 0 but received: ${input}`)
-    return value
-  },
-})
 
 export default class Bench extends BaseCommand {
   static override summary = 'Measure speed per quantization and medical accuracy on this machine.'
@@ -31,28 +20,7 @@ stdout gets one NDJSON line per (model, quant, task) with the hardware fingerpri
 
   static override enableJsonFlag = true
 
-  static override flags = {
-    model: Flags.string({char: 'm', description: 'GGUF model file to measure (repeatable).', multiple: true, helpValue: 'PATH', helpGroup: 'MODEL'}),
-    synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
-    quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
-    gpu: Flags.option({options: ['auto', 'off', 'cuda', 'vulkan', 'metal'] as const, default: 'auto' as const, description: 'GPU backend; auto falls back to the CPU.', env: 'JSL_MED_GPU', helpGroup: 'MODEL'})(),
-    threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
-    tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
-    repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),
-    'prompt-tokens': Flags.integer({char: 'p', description: 'Prompt tokens of the pp test (llama-bench -p).', min: 1, default: 512, helpValue: 'N', helpGroup: 'SPEED'}),
-    'gen-tokens': Flags.integer({char: 'n', description: 'Generated tokens of the tg test (llama-bench -n).', min: 1, default: 128, helpValue: 'N', helpGroup: 'SPEED'}),
-    warmup: Flags.boolean({description: 'Run an untimed warm-up first (--no-warmup skips it).', allowNo: true, default: true, helpGroup: 'SPEED'}),
-    'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
-    limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
-    scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
-    shots: Flags.integer({description: 'MMLU few-shot examples from the dev split (0-5). [default: 0]', min: 0, max: 5, default: 0, helpValue: 'N', helpGroup: 'TASKS'}),
-    'context-size': Flags.integer({description: "Context for accuracy and NER, in tokens. [default: the model's, at most 4096]", min: 64, helpValue: 'N', helpGroup: 'TASKS'}),
-    'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring) or NER document. [default: 16 / 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
-    seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),
-    output: Flags.string({char: 'o', description: 'Write the NDJSON lines to FILE instead of stdout.', default: '-', helpValue: 'FILE', helpGroup: 'OUTPUT'}),
-    compare: Flags.string({description: 'Compare two result files (A then B) instead of measuring.', multiple: true, helpValue: 'A.ndjson B.ndjson', helpGroup: 'COMPARE'}),
-    threshold: percent({description: 'With --compare: percent by which a figure may get worse before it counts as a regression.', default: DEFAULT_THRESHOLD_PERCENT, helpValue: 'PCT', helpGroup: 'COMPARE'}),
-  }
+  static override flags = benchFlags
 
   async run(): Promise<BenchResult> {
     const {flags} = await this.parse(Bench)

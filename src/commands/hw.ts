@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {adviseMachine, renderHwReport, type HwResult} from '../lib/advisor/index.js'
-import {BaseCommand} from '../lib/cli/index.js'
+import {BaseCommand, renderHwReport} from '../lib/cli/index.js'
+import {adviseMachine, type HwResult} from '../lib/use-cases/index.js'
 
-export type {HwResult} from '../lib/advisor/index.js'
+export type {HwResult} from '../lib/use-cases/index.js'
 
 export default class Hw extends BaseCommand {
   static override summary = 'Show what this machine can run, at which quantization, and why.'

@@ -1,8 +1,6 @@
-import {Flags} from '@oclif/core'
-
-import {BaseCommand} from '../lib/cli/index.js'
+import {BaseCommand, renderModelTable, storeFlags} from '../lib/cli/index.js'
 import {resolveDirs} from '../lib/paths/index.js'
-import {listInstalledModels, renderModelTable, type InstalledModel} from '../lib/store/index.js'
+import {listInstalledModels, type InstalledModel} from '../lib/store/index.js'
 
 /** What `jsl-med models --json` returns. */
 export interface ModelsResult {
@@ -28,7 +26,7 @@ Remove models with \`jsl-med models rm ID…\`. The store is $JSL_MED_MODELS_DIR
   static override enableJsonFlag = true
 
   static override flags = {
-    'models-dir': Flags.directory({description: 'Model store. [default: <data dir>/models]', env: 'JSL_MED_MODELS_DIR', helpValue: 'DIR'}),
+    ...storeFlags,
   }
 
   async run(): Promise<ModelsResult> {

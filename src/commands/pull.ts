@@ -1,8 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand, createDownloadProgress} from '../lib/cli/index.js'
+import {BaseCommand, createDownloadProgress, storeFlags, trapInterrupt} from '../lib/cli/index.js'
+import {formatBytes} from '../lib/format/index.js'
 import {ENV_VARS} from '../lib/paths/index.js'
-import {adviseQuant, formatBytes, pullModel, type PullResult} from '../lib/store/index.js'
+import {pullModel, type PullResult} from '../lib/store/index.js'
+import {adviseQuant} from '../lib/use-cases/index.js'
 
 export type {PullResult} from '../lib/store/index.js'
 
@@ -51,21 +53,17 @@ ${ENV_VARS.map((variable) => `  ${variable.name}: ${variable.description}`).join
     offline: Flags.boolean({description: 'Never use the network: succeed only when the model is installed (also JSL_MED_OFFLINE=1, HF_HUB_OFFLINE=1).'}),
     force: Flags.boolean({description: 'Download or copy again even when the model is installed.'}),
     retries: Flags.integer({description: 'Automatic resumptions after a lost connection or a server error.', min: 0, default: 3}),
-    'models-dir': Flags.directory({description: 'Model store. [default: <data dir>/models]', env: 'JSL_MED_MODELS_DIR', helpValue: 'DIR'}),
+    ...storeFlags,
   }
 
   async run(): Promise<PullResult> {
     const {args, flags} = await this.parse(Pull)
     const logger = this.useLogger(flags)
     const progress = createDownloadProgress({quiet: flags.quiet})
-    const interrupt = new AbortController()
-    const onSigint = (): void => {
+    const interrupt = trapInterrupt(() => {
       progress.finish()
       logger.info('Interrupted: what was downloaded is kept; run the same command again to resume.')
-      interrupt.abort()
-    }
-
-    process.once('SIGINT', onSigint)
+    })
     try {
       const result = await pullModel({
         ref: args.model,
@@ -88,7 +86,7 @@ ${ENV_VARS.map((variable) => `  ${variable.name}: ${variable.description}`).join
       return result
     } finally {
       progress.finish()
-      process.removeListener('SIGINT', onSigint)
+      interrupt.release()
     }
   }
 }

@@ -5,9 +5,9 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, runTaskCommand, taskFlags} from '../lib/cli/index.js'
 import {createVisionEngine} from '../lib/engine/index.js'
 import {UsageError} from '../lib/errors/index.js'
-import {resolveModel} from '../lib/store/index.js'
-import {createVlmTask, findProjectorNextTo, parseLabelList, readSchemaFile, singleImageSource} from '../lib/tasks/index.js'
-import {loadImage} from '../lib/vision/index.js'
+import {loadImage} from '../lib/images/index.js'
+import {createVlmTask, parseLabelList, readSchemaFile, singleImageSource} from '../lib/tasks/index.js'
+import {resolveProjector} from '../lib/use-cases/index.js'
 
 export default class Vlm extends BaseCommand {
   static override summary = 'Ask a vision model about medical images, or extract structured data from them.'
@@ -69,8 +69,7 @@ The model runs in a child process (llama.cpp's multimodal library through @fugoo
     await runTaskCommand(task, flags, logger, {
       // The projector: --mmproj, else the one installed with the model (`jsl-med pull`), else the one next to its file.
       createEngine: async (options) => {
-        const installed = options.kind === 'echo' || flags.mmproj ? undefined : (await resolveModel(flags.model!)).mmprojPath
-        const mmprojPath = flags.mmproj ?? installed ?? (options.modelPath ? await findProjectorNextTo(options.modelPath) : undefined)
+        const mmprojPath = await resolveProjector({given: flags.mmproj, model: options.kind === 'echo' ? undefined : flags.model, modelPath: options.modelPath})
         return createVisionEngine({...options, mmprojPath})
       },
       openSource: source && (async () => source),

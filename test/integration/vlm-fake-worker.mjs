@@ -4,13 +4,13 @@
 // Plain JavaScript, so that it starts without a TypeScript loader. Messages follow src/lib/engine/vision-protocol.ts.
 
 const mode = process.env.FAKE_VISION_WORKER ?? 'ok'
-/** @param {import('../../src/lib/engine/vision-protocol.js').WorkerMessage} message */
+/** @param {import('../../src/lib/engine/vision/protocol.js').WorkerMessage} message */
 const send = (message) => {
   process.send?.(message)
 }
 
 process.on('disconnect', () => process.exit(0))
-process.on('message', (/** @type {import('../../src/lib/engine/vision-protocol.js').ParentMessage} */ message) => {
+process.on('message', (/** @type {import('../../src/lib/engine/vision/protocol.js').ParentMessage} */ message) => {
   // What @fugood/llama.node does: chatter on stdout. The engine must keep it away from its own stdout.
   process.stdout.write(`[INFO] fake worker got ${message.type}\n`)
   process.stderr.write(`fake worker stderr: ${message.type}\n`)

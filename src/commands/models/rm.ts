@@ -1,7 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
-import {BaseCommand} from '../../lib/cli/index.js'
-import {formatBytes, removeModels, type RemovedModel} from '../../lib/store/index.js'
+import {BaseCommand, storeFlags} from '../../lib/cli/index.js'
+import {formatBytes} from '../../lib/format/index.js'
+import {removeModels, type RemovedModel} from '../../lib/store/index.js'
 
 /** What `jsl-med models rm --json` returns. */
 export interface ModelsRmResult {
@@ -29,7 +30,7 @@ export default class ModelsRm extends BaseCommand {
   }
 
   static override flags = {
-    'models-dir': Flags.directory({description: 'Model store. [default: <data dir>/models]', env: 'JSL_MED_MODELS_DIR', helpValue: 'DIR'}),
+    ...storeFlags,
   }
 
   async run(): Promise<ModelsRmResult> {

@@ -1,5 +1,5 @@
 // Recommends how to run each model on a machine (quantization, GPU layers, context, threads) and says why.
-// recommend() is pure; adviseMachine() composes hardware detection, the catalog and recommend() for `jsl-med hw`.
+// Pure: no I/O, no node-llama-cpp. adviseMachine() in use-cases composes it with hardware detection for `jsl-med hw`.
 export {
   assumedArchitecture,
   BATCH_SIZE,
@@ -11,10 +11,8 @@ export {
   vramPaddingBytes,
 } from './estimate.js'
 export type {RawEstimate} from './estimate.js'
-export {adviseMachine, quantTierOf} from './machine.js'
 export {adviseParallel} from './parallel.js'
 export type {AdviseParallelOptions, ParallelAdvice} from './parallel.js'
-export type {AdviseMachineOptions, HwResult, ModelAdvice} from './machine.js'
 export {DEFAULT_CONTEXT_SIZE, DEFAULT_TARGET_TOKENS_PER_SECOND, MIN_CONTEXT_SIZE, recommend} from './recommend.js'
-export {formatBytes, formatTokens, renderHwReport, renderReason, summarizeRecommendation} from './render.js'
+export {BACKEND_NAMES, renderReason, summarizeRecommendation} from './describe.js'
 export type {GgufFigures, MemoryEstimate, Reason, ReasonCode, RecommendOptions, Recommendation} from './types.js'

@@ -1,6 +1,6 @@
 import type {BenchModel, Engine} from '../engine/index.js'
 import {InputError, InterruptedError} from '../errors/index.js'
-import type {ChoiceItem} from './prompts.js'
+import type {ChoiceItem} from './datasets/prompts.js'
 import {wilsonInterval} from './stats.js'
 
 /**

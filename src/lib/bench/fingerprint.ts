@@ -3,7 +3,7 @@ import {arch, cpus, platform, release, totalmem} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
 import type {BenchModelInfo} from '../engine/index.js'
-import {detectPhysicalCores} from '../hardware/index.js'
+import {detectPhysicalCores} from '../cpu/index.js'
 import {sha256File} from '../store/index.js'
 
 /** The machine a result was measured on: enough to tell whether two results are comparable. */

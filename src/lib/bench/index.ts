@@ -3,7 +3,7 @@ export {accuracyOf, argmax, microAverage, parseAnswer, scoreItems, summarizeOutc
 export type {AccuracyFigures, ChoiceScorer, ItemOutcome, ScoreItemsOptions, ScoringMode, TaskAccuracy} from './accuracy.js'
 export {compareRecords, DEFAULT_THRESHOLD_PERCENT, parseBenchRecords, regressionError} from './compare.js'
 export type {Comparison, Delta} from './compare.js'
-export {parseCsv} from './csv.js'
+export {parseCsv} from './datasets/csv.js'
 export {
   ACCURACY_TASKS,
   BENCH_TASKS,
@@ -14,22 +14,19 @@ export {
   MEDICAL_GROUP,
   NER_TASKS,
   parseTasks,
-} from './datasets.js'
-export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerTaskName} from './datasets.js'
+} from './datasets/load.js'
+export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerTaskName} from './datasets/load.js'
 export {fingerprintHardware, identifyFile} from './fingerprint.js'
 export type {FileIdentity, HardwareFingerprint} from './fingerprint.js'
-export {LETTERS, parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTator} from './importers.js'
-export type {MedMcqaRecord, MedQaRecord, MmluRecord, PubMedQaRecord, PubTatorDocument, PubTatorMention} from './importers.js'
+export {LETTERS, parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTator} from './datasets/importers.js'
+export type {MedMcqaRecord, MedQaRecord, MmluRecord, PubMedQaRecord, PubTatorDocument, PubTatorMention} from './datasets/importers.js'
 export {ensureSyntheticModel, parseQuants, QUANT_TYPES, resolveBenchModels, resolveModelReference, SYNTHETIC_SHAPES, SYNTHETIC_WEIGHTS_SEED} from './models.js'
 export type {BenchModelSpec, Quant, ResolveBenchModelsOptions, SyntheticModelOptions} from './models.js'
 export {goldSpans, locateMentions, nerSchema, normalizeNerLabel, runNer, scoreSpans} from './ner.js'
 export type {LabeledSpan, NerFigures, PrfFigures, RunNerOptions} from './ner.js'
-export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './prompts.js'
-export type {ChoiceItem} from './prompts.js'
+export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './datasets/prompts.js'
+export type {ChoiceItem} from './datasets/prompts.js'
 export {BENCH_SCHEMA_VERSION} from './record.js'
 export type {AccuracyRecord, BenchRecord, BenchRecordBase, ModelIdentity, NerRecord, SoftwareVersions, SpeedRecord} from './record.js'
-export {runBench} from './run-bench.js'
-export type {RunBenchOptions} from './run-bench.js'
 export {mean, precisionRecallF1, sampleStandardDeviation, summarize, wilsonInterval, Z_95} from './stats.js'
 export type {Summary} from './stats.js'
-export {formatBenchTable, formatComparisonTable} from './table.js'

@@ -1,6 +1,6 @@
 import type {Engine, JsonSchema} from '../engine/index.js'
 import {AppError, EngineError, InputError, InterruptedError} from '../errors/index.js'
-import type {PubTatorDocument} from './importers.js'
+import type {PubTatorDocument} from './datasets/importers.js'
 import {precisionRecallF1} from './stats.js'
 
 /** A labelled character span `[start, end)` of a document. */

@@ -1,4 +1,5 @@
-import {formatBytes, type DownloadProgress} from '../store/index.js'
+import {formatBytes} from '../format/index.js'
+import type {DownloadProgress} from '../store/index.js'
 
 /** Options of {@link createDownloadProgress}. */
 export interface DownloadProgressOptions {

@@ -1,4 +1,7 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
+
+import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
+import type {BaseCommand} from './base-command.js'
 
 const number = Flags.custom<number>({
   parse: async (input) => {
@@ -8,18 +11,8 @@ const number = Flags.custom<number>({
   },
 })
 
-/**
- * The flags every streaming task command (summarize, soap, ner, vlm) shares, defined once.
- * Defaults here are the documented defaults.
- */
-export const taskFlags = {
-  model: Flags.string({char: 'm', description: 'GGUF model file to run, or an installed model (see `jsl-med models`; a catalog alias such as qwen3-1.7b).', env: 'JSL_MED_MODEL', helpValue: 'PATH|NAME', helpGroup: 'MODEL'}),
-  engine: Flags.option({
-    options: ['llama', 'echo'] as const,
-    default: 'llama' as const,
-    description: 'Inference engine: llama (llama.cpp) or echo (a deterministic stand-in that needs no model, for testing pipelines).',
-    helpGroup: 'MODEL',
-  })(),
+/** `--gpu` and `--threads`: how llama.cpp runs, shared by the task commands and `bench`. */
+export const runtimeFlags = {
   gpu: Flags.option({
     options: ['auto', 'off', 'cuda', 'vulkan', 'metal'] as const,
     default: 'auto' as const,
@@ -27,12 +20,37 @@ export const taskFlags = {
     env: 'JSL_MED_GPU',
     helpGroup: 'MODEL',
   })(),
-  threads: Flags.integer({helpValue: 'N', description: 'CPU threads. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
+  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
+}
+
+/** `--models-dir`: the model store, shared by `pull` and `models`. */
+export const storeFlags = {
+  'models-dir': Flags.directory({description: 'Model store. [default: <data dir>/models]', env: 'JSL_MED_MODELS_DIR', helpValue: 'DIR'}),
+}
+
+/** Which model runs a task, and how. */
+export const modelFlags = {
+  model: Flags.string({char: 'm', description: 'GGUF model file to run, or an installed model (see `jsl-med models`; a catalog alias such as qwen3-1.7b).', env: 'JSL_MED_MODEL', helpValue: 'PATH|NAME', helpGroup: 'MODEL'}),
+  engine: Flags.option({
+    options: ['llama', 'echo'] as const,
+    default: 'llama' as const,
+    description: 'Inference engine: llama (llama.cpp) or echo (a deterministic stand-in that needs no model, for testing pipelines).',
+    helpGroup: 'MODEL',
+  })(),
+  ...runtimeFlags,
   'context-size': Flags.integer({helpValue: 'N', description: "Context size per sequence, in tokens. [default: the model's, at most 4096]", min: 64, helpGroup: 'MODEL'}),
   parallel: Flags.integer({helpValue: 'N', char: 'j', description: 'Records generated at once (sequences in one context).', min: 1, max: 256, default: 1, helpGroup: 'MODEL'}),
+}
+
+/** Generation settings of every model call. */
+export const generationFlags = {
   'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 512, helpGroup: 'GENERATION'}),
   temperature: number({helpValue: 'T', description: 'Sampling temperature; 0 is greedy and deterministic.', default: 0, helpGroup: 'GENERATION'}),
   seed: Flags.integer({helpValue: 'N', description: 'Sampling seed (matters when --temperature > 0).', helpGroup: 'GENERATION'}),
+}
+
+/** The record contract: where records come from and go, and what happens to failed or finished ones. */
+export const recordFlags = {
   input: Flags.string({char: 'i', description: 'Input file, - for stdin.', default: '-', helpValue: 'FILE', helpGroup: 'INPUT/OUTPUT'}),
   output: Flags.string({char: 'o', description: 'Output file, - for stdout.', default: '-', helpValue: 'FILE', helpGroup: 'INPUT/OUTPUT'}),
   'input-format': Flags.option({
@@ -60,3 +78,47 @@ export const taskFlags = {
     helpGroup: 'INPUT/OUTPUT',
   }),
 }
+
+/**
+ * The flags every streaming task command (summarize, soap, ner, vlm) shares, defined once.
+ * Defaults here are the documented defaults.
+ */
+export const taskFlags = {...modelFlags, ...generationFlags, ...recordFlags}
+
+/** The parsed values of {@link taskFlags} plus the base flags, as oclif infers them from the definitions. */
+export type TaskFlagValues = Interfaces.InferredFlags<typeof taskFlags & typeof BaseCommand.baseFlags>
+
+const percent = Flags.custom<number>({
+  parse: async (input) => {
+    const value = Number(input)
+    if (!Number.isFinite(value) || value < 0) throw new Error(`Expected a percentage ≥ 0 but received: ${input}`)
+    return value
+  },
+})
+
+/** The flags of `jsl-med bench`. */
+export const benchFlags = {
+  model: Flags.string({char: 'm', description: 'GGUF model file to measure (repeatable).', multiple: true, helpValue: 'PATH', helpGroup: 'MODEL'}),
+  synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
+  quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
+  gpu: runtimeFlags.gpu,
+  threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
+  tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
+  repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),
+  'prompt-tokens': Flags.integer({char: 'p', description: 'Prompt tokens of the pp test (llama-bench -p).', min: 1, default: 512, helpValue: 'N', helpGroup: 'SPEED'}),
+  'gen-tokens': Flags.integer({char: 'n', description: 'Generated tokens of the tg test (llama-bench -n).', min: 1, default: 128, helpValue: 'N', helpGroup: 'SPEED'}),
+  warmup: Flags.boolean({description: 'Run an untimed warm-up first (--no-warmup skips it).', allowNo: true, default: true, helpGroup: 'SPEED'}),
+  'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
+  limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
+  scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
+  shots: Flags.integer({description: 'MMLU few-shot examples from the dev split (0-5). [default: 0]', min: 0, max: 5, default: 0, helpValue: 'N', helpGroup: 'TASKS'}),
+  'context-size': Flags.integer({description: "Context for accuracy and NER, in tokens. [default: the model's, at most 4096]", min: 64, helpValue: 'N', helpGroup: 'TASKS'}),
+  'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring) or NER document. [default: 16 / 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
+  seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),
+  output: Flags.string({char: 'o', description: 'Write the NDJSON lines to FILE instead of stdout.', default: '-', helpValue: 'FILE', helpGroup: 'OUTPUT'}),
+  compare: Flags.string({description: 'Compare two result files (A then B) instead of measuring.', multiple: true, helpValue: 'A.ndjson B.ndjson', helpGroup: 'COMPARE'}),
+  threshold: percent({description: 'With --compare: percent by which a figure may get worse before it counts as a regression.', default: DEFAULT_THRESHOLD_PERCENT, helpValue: 'PCT', helpGroup: 'COMPARE'}),
+}
+
+/** The parsed values of {@link benchFlags} plus the base flags. */
+export type BenchFlagValues = Interfaces.InferredFlags<typeof benchFlags & typeof BaseCommand.baseFlags>

@@ -1,12 +1,11 @@
-import {createEchoEngine} from './echo-engine.js'
+import {createEchoEngine} from './echo/engine.js'
 import type {Engine, EngineOptions} from './types.js'
 
-export {ECHO_FAIL_MARKER} from './echo-engine.js'
-export {validateGgufFile} from './validate-model.js'
-export {probeLlamaBackend} from './probe-backend.js'
-export type {BackendGpuType, BackendProbe, ProbeBackendOptions} from './probe-backend.js'
-export {inspectGgufFile} from './inspect-gguf.js'
-export type {GgufInspection, InspectGgufOptions} from './inspect-gguf.js'
+export {ECHO_FAIL_MARKER} from './echo/engine.js'
+export {probeLlamaBackend} from './llama/probe-backend.js'
+export type {BackendGpuType, BackendProbe, ProbeBackendOptions} from './llama/probe-backend.js'
+export {inspectGgufFile} from './llama/inspect-gguf.js'
+export type {GgufInspection, InspectGgufOptions} from './llama/inspect-gguf.js'
 export type * from './types.js'
 
 /**
@@ -15,34 +14,34 @@ export type * from './types.js'
  */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   if (options.kind === 'echo') return createEchoEngine()
-  const {createLlamaEngine} = await import('./llama-engine.js')
+  const {createLlamaEngine} = await import('./llama/engine.js')
   return createLlamaEngine(options)
 }
 
-export type * from './bench-types.js'
+export type * from './bench/types.js'
 
 /**
  * Loads a model for `bench`: llama-bench-style speed tests (pp/tg with fixed token counts) and
  * lm-evaluation-harness-style log-likelihood scoring. node-llama-cpp is imported lazily here too.
  */
-export async function openBenchModel(options: import('./bench-types.js').BenchModelOptions): Promise<import('./bench-types.js').BenchModel> {
-  const {openBenchModel: open} = await import('./bench-model.js')
+export async function openBenchModel(options: import('./bench/types.js').BenchModelOptions): Promise<import('./bench/types.js').BenchModel> {
+  const {openBenchModel: open} = await import('./bench/model.js')
   return open(options)
 }
 
-export type * from './vision-types.js'
-export {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from './vision-grammar.js'
+export type * from './vision/types.js'
+export {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from './json-schema/index.js'
 
 /**
  * Creates a vision engine (text model + mmproj projector): `llama` runs llama.cpp's mtmd in a worker process
  * (@fugood/llama.node, imported only there), `echo` is the deterministic stand-in. Loaded lazily like createEngine.
  */
-export async function createVisionEngine(options: import('./vision-types.js').VisionEngineOptions): Promise<import('./vision-types.js').VisionEngine> {
+export async function createVisionEngine(options: import('./vision/types.js').VisionEngineOptions): Promise<import('./vision/types.js').VisionEngine> {
   if (options.kind === 'echo') {
-    const {createEchoVisionEngine} = await import('./vision-echo.js')
+    const {createEchoVisionEngine} = await import('./vision/echo.js')
     return createEchoVisionEngine()
   }
 
-  const {createLlamaVisionEngine} = await import('./vision-engine.js')
+  const {createLlamaVisionEngine} = await import('./vision/engine.js')
   return createLlamaVisionEngine(options)
 }

@@ -1,7 +1,5 @@
 // The model store: downloads (resume, sha256 verification, lock, atomic install), imports, the manifest of
 // installed models, and the resolution of `--model`. It never renders: progress and diagnostics go to callbacks.
-export {adviseQuant} from './advise.js'
-export {formatBytes} from './format.js'
 export {sha256File} from './hash.js'
 export {DEFAULT_HF_ENDPOINT, hfEndpoint, readHfToken} from './hub.js'
 export {listInstalledModels, removeModels, resolveModel, resolveModelPath} from './installed.js'
@@ -9,7 +7,6 @@ export type {ResolvedModel} from './installed.js'
 export {MANIFEST_FILE, readManifest, writeManifest} from './manifest.js'
 export {builtInCatalog, pullModel} from './pull.js'
 export {parseModelRef} from './refs.js'
-export {renderModelTable} from './render.js'
 export type {ParsedRef} from './refs.js'
 export {quantClassOf, quantNameOf} from './quant.js'
 export type * from './types.js'

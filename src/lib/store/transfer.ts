@@ -4,7 +4,7 @@ import {open, rename, stat, statfs, truncate, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 import {DownloadError, InterruptedError, ResourceError} from '../errors/index.js'
-import {formatBytes} from './format.js'
+import {formatBytes} from '../format/index.js'
 import {fsError} from './fs-errors.js'
 import {request, TransientError, type HttpContext} from './http.js'
 import {syncDirectory} from './manifest.js'

@@ -4,13 +4,10 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {
-  adviseMachine,
   computeBytes,
   kvCacheBytes,
-  quantTierOf,
   ramPaddingBytes,
   recommend,
-  renderHwReport,
   summarizeRecommendation,
   vramPaddingBytes,
   type Reason,
@@ -18,6 +15,8 @@ import {
   type Recommendation,
 } from '../../../src/lib/advisor/index.js'
 import {findModel, type CatalogModel} from '../../../src/lib/catalog/index.js'
+import {renderHwReport} from '../../../src/lib/cli/index.js'
+import {adviseMachine, quantTierOf} from '../../../src/lib/use-cases/index.js'
 import type {BackendReasonCode, HardwareProfile} from '../../../src/lib/hardware/index.js'
 import {root} from '../../helpers/spawn-cli.js'
 import {loadSchema, validate} from './json-schema.js'

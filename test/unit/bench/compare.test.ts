@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {compareRecords, formatComparisonTable, parseBenchRecords, regressionError, type BenchRecord} from '../../../src/lib/bench/index.js'
+import {compareRecords, parseBenchRecords, regressionError, type BenchRecord} from '../../../src/lib/bench/index.js'
+import {formatComparisonTable} from '../../../src/lib/cli/index.js'
 
 const hardware = {cpu: {model: 'cpu', physicalCores: 2, logicalCores: 2, features: []}, threads: 2, backend: 'cpu', gpus: [], ramBytes: 1, os: 'linux', arch: 'x64'}
 const base = {schemaVersion: 1, runId: 'r', timestamp: '2026-01-01T00:00:00.000Z', model: {id: 'm.gguf'}, quant: 'q4', synthetic: false, hardware, seed: 1, durationMs: 1}

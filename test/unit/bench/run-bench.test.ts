@@ -4,9 +4,11 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {formatBenchTable, runBench, type BenchRecord, type RunBenchOptions} from '../../../src/lib/bench/index.js'
+import type {BenchRecord} from '../../../src/lib/bench/index.js'
+import {formatBenchTable} from '../../../src/lib/cli/index.js'
 import type {BenchModel, BenchModelInfo, Engine, Generation} from '../../../src/lib/engine/index.js'
 import {root} from '../../helpers/spawn-cli.js'
+import {runBench, type RunBenchOptions} from '../../../src/lib/use-cases/index.js'
 import {validateBenchRecord} from './json-schema.js'
 
 const dataDir = join(root, 'test/fixtures/bench')

@@ -3,7 +3,8 @@ import {Writable} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 
 import {createDownloadProgress, formatDuration} from '../../../src/lib/cli/index.js'
-import {formatBytes, type DownloadProgress} from '../../../src/lib/store/index.js'
+import {formatBytes} from '../../../src/lib/format/index.js'
+import type {DownloadProgress} from '../../../src/lib/store/index.js'
 
 function sink(isTTY: boolean): Writable & {text: () => string; isTTY: boolean; columns: number} {
   let text = ''
@@ -77,7 +78,7 @@ describe('download progress on stderr', () => {
   })
 
   it('formats sizes and durations', () => {
-    expect([0, 999, 1000, 571_904, 2_489_894_720].map(formatBytes)).toEqual(['0 B', '999 B', '1.0 kB', '572 kB', '2.5 GB'])
+    expect([0, 999, 1000, 571_904, 2_489_894_720].map((bytes) => formatBytes(bytes))).toEqual(['0 B', '999 B', '1.0 kB', '572 kB', '2.5 GB'])
     expect([undefined, 0, 61_000, 3_725_000].map(formatDuration)).toEqual(['--:--', '0:00', '1:01', '1:02:05'])
   })
 })

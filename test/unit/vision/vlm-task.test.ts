@@ -6,7 +6,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createEngine, createVisionEngine, type JsonSchema} from '../../../src/lib/engine/index.js'
 import {runTask} from '../../../src/lib/pipeline/index.js'
-import {askImage, createVlmTask, findProjectorNextTo, parseLabelList, readSchemaFile, singleImageSource} from '../../../src/lib/tasks/index.js'
+import {askImage, createVlmTask, parseLabelList, readSchemaFile, singleImageSource} from '../../../src/lib/tasks/index.js'
+import {findProjectorNextTo} from '../../../src/lib/use-cases/index.js'
 import {drawJpeg, drawPng, makeDicom} from '../../helpers/images.js'
 import {memoryWriter, sourceOf} from '../../helpers/streams.js'
 

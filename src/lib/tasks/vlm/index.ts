@@ -3,14 +3,13 @@ import {isAbsolute, join} from 'node:path'
 import type {Engine, JsonSchema, VisionChatRequest, VisionGeneration} from '../../engine/index.js'
 import {EngineError, InputError} from '../../errors/index.js'
 import type {RecordSource} from '../../io/index.js'
-import {loadImage, type PreparedImage, type PrepareImageOptions} from '../../vision/index.js'
+import {loadImage, type PreparedImage, type PrepareImageOptions} from '../../images/index.js'
 import type {Task, TaskSettings} from '../types.js'
 import {ANSWER_SYSTEM_PROMPT, buildUserPrompt, DEFAULT_EXTRACT_QUESTION, EXTRACT_SYSTEM_PROMPT, labelsQuestion} from './prompt.js'
 import {labelsSchema} from './schema.js'
 
 export {ANSWER_SYSTEM_PROMPT, EXTRACT_SYSTEM_PROMPT} from './prompt.js'
 export {labelsSchema, LABELS_LIMITS, parseLabelList, readSchemaFile} from './schema.js'
-export {findProjectorNextTo} from './projector.js'
 
 /** What `vlm` adds to a record: a text answer, the JSON answer of `--schema`, or the entities of `--labels`. */
 export type VlmResult = {kind: 'entities'; entities: unknown} | {kind: 'json'; answer: unknown} | {kind: 'text'; answer: string}

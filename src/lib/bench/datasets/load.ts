@@ -1,0 +1,128 @@
+import {access, readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {InputError, UsageError} from '../../errors/index.js'
+import {parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTator, type PubTatorDocument} from './importers.js'
+import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './prompts.js'
+
+/** Multiple-choice accuracy tasks (lm-evaluation-harness `multimedqa`). */
+export const ACCURACY_TASKS = ['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'] as const
+/** NER tasks: `ner` is BC5CDR test (chemicals, diseases), `ner-ncbi` NCBI-disease test. */
+export const NER_TASKS = ['ner', 'ner-ncbi'] as const
+/** Every task `bench --tasks` accepts. */
+export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS] as const
+
+/** A `bench --tasks` entry. */
+export type BenchTaskName = (typeof BENCH_TASKS)[number]
+/** An accuracy task. */
+export type AccuracyTaskName = (typeof ACCURACY_TASKS)[number]
+/** An NER task. */
+export type NerTaskName = (typeof NER_TASKS)[number]
+
+/** The task name of the micro-averaged medical group record. */
+export const MEDICAL_GROUP = 'medical'
+
+/** Where each dataset lives inside a data directory laid out like the project's `data/bench` (original file names). */
+export const DATASET_FILES = {
+  medqa: 'medqa_us4_test.jsonl',
+  medmcqa: 'medmcqa_dev.jsonl',
+  pubmedqa: 'pubmedqa_test.json',
+  mmluTest: (subject: string) => `mmlu/${subject}_test.csv`,
+  mmluDev: (subject: string) => `mmlu/${subject}_dev.csv`,
+  ner: 'ner/bc5cdr_test.pubtator.txt',
+  'ner-ncbi': 'ner/ncbi_disease_test.pubtator.txt',
+} as const
+
+/** Parses a comma-separated `--tasks` value; throws UsageError on an unknown task. */
+export function parseTasks(spec: string): BenchTaskName[] {
+  const names = spec.split(',').map((name) => name.trim()).filter(Boolean)
+  if (names.length === 0) throw new UsageError('--tasks is empty', {hint: `Use some of: ${BENCH_TASKS.join(', ')}.`})
+  for (const name of names) {
+    if (!(BENCH_TASKS as readonly string[]).includes(name)) throw new UsageError(`unknown task '${name}'`, {hint: `Use some of: ${BENCH_TASKS.join(', ')}.`}, 'E_TASK')
+  }
+
+  return [...new Set(names)] as BenchTaskName[]
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
+}
+
+/**
+ * Finds a dataset file in `dataDir`: `DIR/<file>`, then `DIR/bench/<file>`; for the NER corpora (`ner/…`) also
+ * `DIR/../ner/<name>`, so that both `data/` and `data/bench` work as `--data-dir`.
+ */
+export async function findDataFile(dataDir: string, file: string): Promise<string> {
+  const candidates = [join(dataDir, file), join(dataDir, 'bench', file)]
+  if (file.startsWith('ner/')) candidates.push(join(dataDir, '..', file))
+  for (const candidate of candidates) if (await exists(candidate)) return candidate
+  throw new InputError(`dataset file ${file} not found in ${dataDir}`, {
+    hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt); downloading the datasets is not implemented yet.',
+    details: {file, dataDir},
+  }, 'E_DATASET_MISSING')
+}
+
+async function readData(dataDir: string, file: string): Promise<{path: string; text: string}> {
+  const path = await findDataFile(dataDir, file)
+  return {path, text: await readFile(path, 'utf8')}
+}
+
+/** Options of {@link loadChoiceItems}. */
+export interface LoadItemsOptions {
+  /** Keep the first N questions (per MMLU subject, as lm-eval's `--limit` per task). Default: all. */
+  limit?: number
+  /** Solved MMLU dev questions put before each question (0–5); default 0. Other tasks are 0-shot. */
+  shots?: number
+}
+
+/** Loads an accuracy task's questions from `dataDir`, rendered as lm-eval prompts, plus the files read. */
+export async function loadChoiceItems(task: AccuracyTaskName, dataDir: string, options: LoadItemsOptions = {}): Promise<{items: ChoiceItem[]; files: string[]}> {
+  const take = <T>(items: T[]): T[] => (options.limit === undefined ? items : items.slice(0, options.limit))
+  switch (task) {
+    case 'medqa': {
+      const {path, text} = await readData(dataDir, DATASET_FILES.medqa)
+      return {items: take(parseMedQa(text, path)).map(medQaItem), files: [path]}
+    }
+
+    case 'medmcqa': {
+      const {path, text} = await readData(dataDir, DATASET_FILES.medmcqa)
+      return {items: take(parseMedMcqa(text, path)).map(medMcqaItem), files: [path]}
+    }
+
+    case 'pubmedqa': {
+      const {path, text} = await readData(dataDir, DATASET_FILES.pubmedqa)
+      return {items: take(parsePubMedQa(text, path)).map(pubMedQaItem), files: [path]}
+    }
+
+    case 'mmlu-med': {
+      const shots = options.shots ?? 0
+      if (!Number.isInteger(shots) || shots < 0 || shots > 5) throw new UsageError(`--shots must be 0 to 5, got ${shots}`)
+      const items: ChoiceItem[] = []
+      const files: string[] = []
+      for (const subject of MMLU_MEDICAL_SUBJECTS) {
+        const test = await readData(dataDir, DATASET_FILES.mmluTest(subject))
+        files.push(test.path)
+        let examples: ReturnType<typeof parseMmlu> = []
+        if (shots > 0) {
+          const dev = await readData(dataDir, DATASET_FILES.mmluDev(subject))
+          files.push(dev.path)
+          examples = parseMmlu(dev.text, dev.path).slice(0, shots)
+        }
+
+        items.push(...take(parseMmlu(test.text, test.path)).map((record) => mmluItem(subject, record, examples)))
+      }
+
+      return {items, files}
+    }
+  }
+}
+
+/** Loads an NER corpus (PubTator) from `dataDir`; `limit` keeps the first N documents. */
+export async function loadNerCorpus(task: NerTaskName, dataDir: string, limit?: number): Promise<{documents: PubTatorDocument[]; file: string}> {
+  const {path, text} = await readData(dataDir, DATASET_FILES[task])
+  const documents = parsePubTator(text, path)
+  return {documents: limit === undefined ? documents : documents.slice(0, limit), file: path}
+}

@@ -1,0 +1,108 @@
+import ora from 'ora'
+
+import {parseTasks, regressionError, type BenchRecord, type Comparison} from '../bench/index.js'
+import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
+import {compareBenchFiles, prepareBench, runBench} from '../use-cases/index.js'
+import type {BenchFlagValues} from './flags.js'
+import {trapInterrupt} from './interrupt.js'
+import type {Logger} from './logger.js'
+import {formatBenchTable, formatComparisonTable} from './render/index.js'
+
+/** What `bench --json` returns: the records of a run, or a comparison. */
+export type BenchResult = {comparison: Comparison} | {records: BenchRecord[]}
+
+/** Where the bench command runs: its logger, oclif's cache dir and version, and whether --json is on. */
+export interface BenchCommandContext {
+  logger: Logger
+  cacheDir: string
+  version: string
+  json: boolean
+}
+
+/**
+ * Runs `jsl-med bench`: resolves (or synthesizes) the models, streams one NDJSON record per (model, quant, task)
+ * to --output, and prints the table on stderr; or compares two result files.
+ */
+export async function runBenchCommand(flags: BenchFlagValues, context: BenchCommandContext): Promise<BenchResult> {
+  const {logger} = context
+  if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
+
+  const tasks = parseTasks(flags.tasks)
+  const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
+  const output = context.json ? undefined : await openOutput(flags.output)
+  const writer = output ? createLineWriter(output) : undefined
+  let interrupt: ReturnType<typeof trapInterrupt> | undefined
+  try {
+    spinner.start('bench: preparing')
+    const {models, threads} = await prepareBench({
+      models: flags.model,
+      synthetic: flags.synthetic,
+      quants: flags.quant,
+      threads: flags.threads,
+      cacheDir: context.cacheDir,
+      onSynthesize: (spec, written, total) => {
+        spinner.text = `writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`
+      },
+    })
+    // Only now: Ctrl-C while a synthetic model is written ends the process (the cache keeps whole files only).
+    interrupt = trapInterrupt()
+    const records = await runBench({
+      models,
+      tasks,
+      threads,
+      gpu: flags.gpu,
+      repetitions: flags.repetitions,
+      warmup: flags.warmup,
+      promptTokens: flags['prompt-tokens'],
+      generateTokens: flags['gen-tokens'],
+      seed: flags.seed,
+      dataDir: flags['data-dir'],
+      limit: flags.limit,
+      scoring: flags.scoring,
+      shots: flags.shots,
+      contextSize: flags['context-size'],
+      maxTokens: flags['max-tokens'],
+      cacheDir: context.cacheDir,
+      jslMedVersion: context.version,
+      verbose: flags.verbose,
+      signal: interrupt.signal,
+      logger: (level, message) => logger.log(level, message),
+      onProgress: (text) => {
+        spinner.text = text
+        logger.debug(text)
+      },
+      onRecord: async (record) => writer?.writeRecord(record),
+    })
+    spinner.stop()
+    if (records.length > 0) logger.info('\n' + formatBenchTable(records).trimEnd())
+    return {records}
+  } finally {
+    spinner.stop()
+    interrupt?.release()
+    await closeOutput(output)
+  }
+}
+
+/** `bench --compare A B`: the deltas as NDJSON, a table on stderr, and a regression error beyond the threshold. */
+async function renderComparison(files: string[], thresholdPercent: number, outputPath: string, context: BenchCommandContext): Promise<BenchResult> {
+  const {logger} = context
+  const comparison = await compareBenchFiles(files, thresholdPercent)
+  if (!context.json) {
+    const output = await openOutput(outputPath)
+    try {
+      const writer = createLineWriter(output)
+      for (const delta of comparison.deltas) await writer.writeRecord(delta)
+    } finally {
+      await closeOutput(output)
+    }
+
+    if (comparison.deltas.length > 0) logger.info(formatComparisonTable(comparison).trimEnd())
+  }
+
+  if (comparison.deltas.length === 0) logger.warn('the two files have no (model, quant, task) in common')
+  for (const key of comparison.onlyInA) logger.warn(`only in ${files[0]}: ${key}`)
+  for (const key of comparison.onlyInB) logger.warn(`only in ${files[1]}: ${key}`)
+  if (comparison.hardwareDiffers) logger.warn('the speed figures come from different hardware, backends or thread counts')
+  if (comparison.regressions > 0) throw regressionError(comparison)
+  return {comparison}
+}

@@ -1,0 +1,80 @@
+import type {BenchRecord, Comparison} from '../../bench/index.js'
+import {formatBytes} from '../../format/index.js'
+
+const formatParameters = (count?: number): string => {
+  if (count === undefined) return '–'
+  if (count >= 1e9) return `${(count / 1e9).toFixed(2)} B`
+  if (count >= 1e6) return `${(count / 1e6).toFixed(1)} M`
+  return `${(count / 1e3).toFixed(1)} K`
+}
+
+const plusMinus = (mean: number, sd: number, digits = 2): string => `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}`
+const percent = (value: number): string => `${(100 * value).toFixed(1)}%`
+
+/** A Markdown table (llama-bench's `-o md` layout) of bench records, for stderr and for READMEs. */
+export function formatBenchTable(records: readonly BenchRecord[]): string {
+  const header = ['model', 'quant', 'size', 'params', 'backend', 'threads', 'test', 'result']
+  const rows: string[][] = []
+  for (const record of records) {
+    const common = [
+      record.model.id,
+      record.quant,
+      formatBytes(record.model.sizeBytes, 'binary'),
+      formatParameters(record.model.parameterCount),
+      record.hardware.backend,
+      String(record.hardware.threads),
+    ]
+    switch (record.kind) {
+      case 'speed': {
+        const {pp, tg, timeToFirstTokenMs, peakRssBytes} = record.speed
+        rows.push(
+          [...common, pp.name, `${plusMinus(pp.tokensPerSecond.mean, pp.tokensPerSecond.sd)} t/s`],
+          [...common, tg.name, `${plusMinus(tg.tokensPerSecond.mean, tg.tokensPerSecond.sd)} t/s`],
+          [...common, `ttft (${pp.tokens})`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
+        )
+        break
+      }
+
+      case 'accuracy': {
+        const {accuracy, n, ci95} = record.accuracy
+        rows.push([...common, `${record.task} (${record.settings.scoring})`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
+        break
+      }
+
+      case 'ner': {
+        const {strict, overlap, documents} = record.ner
+        rows.push([
+          ...common,
+          record.task,
+          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, ${documents} docs`,
+        ])
+        break
+      }
+    }
+  }
+
+  return renderMarkdown(header, rows)
+}
+
+/** A Markdown table of a comparison's deltas. */
+export function formatComparisonTable(comparison: Comparison): string {
+  const header = ['model', 'quant', 'task', 'metric', 'a', 'b', 'Δ%', '']
+  const number = (value: number): string => (Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(4))
+  const rows = comparison.deltas.map((delta) => [
+    delta.model,
+    delta.quant,
+    delta.task,
+    delta.metric,
+    number(delta.a),
+    number(delta.b),
+    delta.deltaPercent === null ? '–' : `${delta.deltaPercent >= 0 ? '+' : ''}${delta.deltaPercent.toFixed(1)}%`,
+    delta.regression ? 'REGRESSION' : delta.judged ? 'ok' : '',
+  ])
+  return renderMarkdown(header, rows)
+}
+
+function renderMarkdown(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)))
+  const line = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`
+  return [line(header), `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`, ...rows.map(line)].join('\n') + '\n'
+}

@@ -1,0 +1,71 @@
+import {BACKEND_NAMES} from '../../advisor/index.js'
+import {formatBytes, formatTokens} from '../../format/index.js'
+import type {HardwareProfile} from '../../hardware/index.js'
+import type {HwResult} from '../../use-cases/index.js'
+
+/** The human report of `hw`: the machine, then one row per model with the one-line reason. */
+export function renderHwReport(result: HwResult): string {
+  const {hardware} = result
+  const lines = [...renderMachine(hardware), '']
+  const threads = hardware.cpu.physicalCores
+  lines.push(
+    `Recommendations (context ${formatTokens(result.assumptions.contextSize)} unless noted; ${threads} ${threads === 1 ? 'thread' : 'threads'} = physical cores, since more threads than cores makes llama.cpp's thread pool spin)`,
+    '',
+  )
+  const rows = result.models.map((model) => {
+    const r = model.recommendation
+    return [
+      model.userSupplied ? `${model.id} *` : model.id,
+      r.quant,
+      `${r.gpuLayers}/${r.totalLayers}`,
+      String(r.contextSize),
+      String(r.threads),
+      formatBytes(r.estimate.totalBytes, 'binary'),
+      r.fits ? 'yes' : 'NO',
+      model.summary,
+    ]
+  })
+  lines.push(...table(['MODEL', 'QUANT', 'GPU LAYERS', 'CONTEXT', 'THREADS', 'EST. MEMORY', 'FITS', 'WHY'], rows))
+  const userSupplied = result.models.filter((model) => model.userSupplied)
+  if (userSupplied.length > 0) {
+    lines.push('', '* licensed John Snow Labs model, not openly downloadable: import your copy with `jsl-med pull ./FILE.gguf --as ID`')
+  }
+
+  const gated = result.models.filter((model) => model.gated && !model.userSupplied)
+  if (gated.length > 0) lines.push(`gated on Hugging Face (accept the terms, set HF_TOKEN): ${gated.map((model) => model.id).join(', ')}`)
+  if (hardware.unknowns.length > 0) {
+    lines.push('', 'Unknown:')
+    for (const item of hardware.unknowns) lines.push(`  ${item.field}: ${item.reason}`)
+  }
+
+  return lines.join('\n')
+}
+
+function renderMachine(hardware: HardwareProfile): string[] {
+  const {cpu, memory, os} = hardware
+  const bandwidth = memory.bandwidthBytesPerSecond
+    ? `, ~${(memory.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s ${memory.bandwidthSource === 'measured' ? 'measured copy bandwidth' : 'bandwidth (assumed)'}`
+    : ''
+  const rows: string[][] = [
+    ['CPU', `${cpu.model ?? 'unknown model'} (${os.arch}), ${cpu.physicalCores} physical / ${cpu.logicalCores} logical cores, SIMD: ${cpu.simd.join(' ') || 'none found'}`],
+    ['RAM', `${formatBytes(memory.totalBytes, 'binary')} total, ${formatBytes(memory.availableBytes, 'binary')} available${bandwidth}${memory.unified ? ', unified with the GPU' : ''}`],
+  ]
+  if (hardware.gpus.length === 0) rows.push(['GPU', 'none found'])
+  for (const gpu of hardware.gpus) {
+    const vram = gpu.vramTotalBytes ? `${formatBytes(gpu.vramTotalBytes, 'binary')} VRAM${gpu.vramFreeBytes === null ? '' : ` (${formatBytes(gpu.vramFreeBytes, 'binary')} free)`}` : 'VRAM unknown'
+    rows.push(['GPU', `${gpu.name}${gpu.vendor ? ` [${gpu.vendor}]` : ''}, ${vram}, ${gpu.backend ? `used by llama.cpp via ${BACKEND_NAMES[gpu.backend]}` : 'not usable by llama.cpp'}`])
+  }
+
+  const {backend} = hardware
+  const label = BACKEND_NAMES[backend.name] ?? backend.name.toUpperCase()
+  rows.push(['BACKEND', `${label}: ${backend.reason.message}${backend.llamaCppRelease ? ` (llama.cpp ${backend.llamaCppRelease})` : ''}`])
+  rows.push(['OS', `${os.distro ?? os.platform} (${os.platform} ${os.arch}${os.release ? `, ${os.release}` : ''})`])
+  const width = Math.max(...rows.map(([key]) => key.length))
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (column === header.length - 1 ? 0 : row[column].length))))
+  const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd()
+  return [line(header), ...rows.map(line)]
+}

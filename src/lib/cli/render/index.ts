@@ -1,0 +1,4 @@
+// Human renderings of results, for stdout tables and stderr summaries. Numbers go through lib/format.
+export {formatBenchTable, formatComparisonTable} from './bench-table.js'
+export {renderHwReport} from './hw.js'
+export {renderModelTable} from './models.js'

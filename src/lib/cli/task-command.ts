@@ -1,0 +1,61 @@
+import ora from 'ora'
+
+import type {Engine, EngineOptions} from '../engine/index.js'
+import {openInput, openRecords, type RecordSource} from '../io/index.js'
+import type {RunSummary} from '../pipeline/index.js'
+import type {Task} from '../tasks/index.js'
+import {runTaskOverRecords} from '../use-cases/index.js'
+import type {TaskFlagValues} from './flags.js'
+import {trapInterrupt} from './interrupt.js'
+import type {Logger} from './logger.js'
+
+/** Hooks for task commands whose engine or input differ from a text task's (vlm). */
+export interface TaskCommandHooks {
+  /** Creates the engine instead of `createEngine`, e.g. a vision engine with its projector. */
+  createEngine?: (options: EngineOptions) => Promise<Engine>
+  /** The records to run instead of reading `--input`, e.g. the one image given with `--image`. */
+  openSource?: () => Promise<RecordSource>
+}
+
+/**
+ * Runs a task command: the task over the records of `--input` (see runTaskOverRecords), with a spinner on stderr
+ * (TTY only) and Ctrl-C handling (a clean stop with exit 130; a second Ctrl-C exits at once).
+ */
+export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
+  const interrupt = trapInterrupt()
+  const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
+  try {
+    return await runTaskOverRecords({
+      task,
+      engine: flags.engine,
+      model: flags.model,
+      gpu: flags.gpu,
+      threads: flags.threads,
+      contextSize: flags['context-size'],
+      parallel: flags.parallel,
+      maxTokens: flags['max-tokens'],
+      temperature: flags.temperature,
+      seed: flags.seed,
+      field: flags.field,
+      idField: flags['id-field'],
+      failFast: flags['fail-fast'],
+      format: flags.format,
+      outputPath: flags.output,
+      resumeFrom: flags.resume,
+      auditPath: flags.audit,
+      verbose: flags.verbose,
+      openSource: hooks.openSource ?? (async () => openRecords(await openInput(flags.input, () => logger.info('Reading the note from the terminal; end it with Ctrl-D.')), {format: flags['input-format']})),
+      createEngine: hooks.createEngine,
+      signal: interrupt.signal,
+      log: (level, message) => logger.log(level, message),
+      onProgress: (event) => {
+        if (event.stage === 'loading') spinner.start(`Loading ${event.model}`)
+        else if (event.stage === 'finished') spinner.stop()
+        else spinner.text = event.done === 0 ? `${task.name}: starting` : `${task.name}: ${event.done} records`
+      },
+    })
+  } finally {
+    spinner.stop()
+    interrupt.release()
+  }
+}

@@ -1,0 +1,255 @@
+import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar, LlamaModel, Token} from 'node-llama-cpp'
+
+import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
+import {detectPhysicalCores} from '../../cpu/index.js'
+import {modelShapeOf} from './inspect-gguf.js'
+import {loadLlamaModel, translateLlamaError} from './loader.js'
+import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
+import {DEFAULT_MAX_CONTEXT} from '../defaults.js'
+
+/** Below this, evaluating a shared prefix again costs less than coordinating a copy. */
+const MIN_SHARED_PREFIX_TOKENS = 32
+
+/** A JSON-schema grammar; node-llama-cpp's generic type is narrowed per schema, which we do not need. */
+type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
+
+/** Loads a GGUF model in llama.cpp (through node-llama-cpp) and returns an {@link Engine} over it. */
+export async function createLlamaEngine(options: EngineOptions): Promise<Engine> {
+  if (!options.modelPath) {
+    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (npm run synth -- PATH makes a synthetic one).'}, 'E_NO_MODEL')
+  }
+
+  const threads = options.threads ?? (await detectPhysicalCores())
+  const sequences = options.sequences ?? 1
+  const logger = options.logger ?? (() => {})
+  const {nlc, llama, model, modelPath} = await loadLlamaModel({...options, modelPath: options.modelPath, threads})
+
+  try {
+    const trainContextSize = model.trainContextSize
+    const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT)
+    await checkFit(llama, model, contextSize, sequences, options)
+    const context = await model.createContext({contextSize, sequences, threads, createSignal: options.signal})
+    const chatWrapper = nlc.resolveChatWrapper(model)
+    const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
+    const info: EngineInfo = {
+      kind: 'llama',
+      modelPath,
+      contextSize: context.contextSize,
+      sequences,
+      threads,
+      gpu: llama.gpu,
+      chatWrapper: chatWrapper.wrapperName,
+      trainContextSize,
+    }
+    logger('debug', `model loaded: ${JSON.stringify(info)}`)
+    return new LlamaEngine(info, model, chatWrapper, slots, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
+      await context.dispose()
+      await model.dispose()
+      await llama.dispose()
+    })
+  } catch (error) {
+    await model.dispose()
+    await llama.dispose()
+    throw translateLlamaError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
+  }
+}
+
+async function checkFit(llama: Llama, model: LlamaModel, contextSize: number, sequences: number, options: EngineOptions): Promise<void> {
+  if (!options.checkFit) return
+  const [ram, vram] = await Promise.all([llama.getRamState(), llama.getVramState()])
+  options.checkFit({
+    shape: modelShapeOf(model.fileInfo, model.fileInsights),
+    contextSize,
+    sequences,
+    gpuLayers: model.gpuLayers,
+    freeRamBytes: Math.max(0, ram.free - llama.ramPaddingSize),
+    freeVramBytes: Math.max(0, vram.free - llama.vramPaddingSize),
+  })
+}
+
+class LlamaEngine implements Engine {
+  private readonly freeSlots: LlamaChat[]
+  private readonly waiting: Array<(slot: LlamaChat) => void> = []
+  private readonly grammars = new Map<string, Promise<JsonGrammar>>()
+  /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
+  private readonly prefixes = new Map<string, {tokens: Token[]; donor?: Promise<LlamaContextSequence>}>()
+  private disposed = false
+
+  constructor(
+    readonly info: EngineInfo,
+    private readonly model: LlamaModel,
+    private readonly chatWrapper: ChatWrapper,
+    slots: LlamaChat[],
+    private readonly createGrammar: (schema: GbnfJsonSchema) => Promise<JsonGrammar>,
+    private readonly release: () => Promise<void>,
+  ) {
+    this.freeSlots = [...slots]
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length
+  }
+
+  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number {
+    const {contextText} = this.chatWrapper.generateContextState({chatHistory: toHistory(request)})
+    return contextText.tokenize(this.model.tokenizer).length
+  }
+
+  async chat(request: ChatRequest): Promise<Generation> {
+    const promptTokens = this.countPromptTokens(request)
+    if (promptTokens + request.maxTokens > this.info.contextSize) {
+      throw new InputError(
+        `the record needs ${promptTokens} prompt tokens + ${request.maxTokens} output tokens, but the context holds ${this.info.contextSize}`,
+        {hint: `Raise --context-size (the model was trained for ${this.info.trainContextSize ?? 'unknown'}) or lower --max-tokens.`, details: {promptTokens, contextSize: this.info.contextSize}},
+        'E_TOO_LONG',
+      )
+    }
+
+    const grammar = request.schema ? await this.grammarFor(request.schema) : undefined
+    const slot = await this.acquire()
+    const started = performance.now()
+    const outputBefore = slot.sequence.tokenMeter.usedOutputTokens
+    const inputBefore = slot.sequence.tokenMeter.usedInputTokens
+    try {
+      await this.sharePrefix(slot.sequence, request.system)
+      const result = await slot.generateResponse(toHistory(request), {
+        grammar,
+        maxTokens: request.maxTokens,
+        seed: request.seed,
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        temperature: request.temperature ?? 0,
+      })
+      if (request.signal?.aborted) throw new InterruptedError()
+      const generation: Generation = {
+        text: result.response,
+        stopReason: toStopReason(result.metadata.stopReason),
+        promptTokens,
+        outputTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
+        evaluatedPromptTokens: slot.sequence.tokenMeter.usedInputTokens - inputBefore,
+        durationMs: performance.now() - started,
+      }
+      if (grammar && request.acceptInvalidJson) generation.json = tryParseJson(grammar, generation.text)
+      else if (grammar) generation.json = parseJson(grammar, generation)
+      return generation
+    } catch (error) {
+      if (request.signal?.aborted) throw new InterruptedError()
+      throw translateLlamaError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
+    } finally {
+      this.releaseSlot(slot)
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return
+    this.disposed = true
+    await this.release()
+  }
+
+  /**
+   * Gives a sequence the KV cells of the prompt prefix every record of a task shares (instructions, examples):
+   * the first sequence to need it evaluates it, the others copy its cells instead of evaluating it again.
+   * LlamaChat then evaluates only what follows. One sequence needs none of this: it keeps its own prefix.
+   */
+  private async sharePrefix(sequence: LlamaContextSequence, system: string): Promise<void> {
+    if (this.info.sequences < 2) return
+    let entry = this.prefixes.get(system)
+    if (!entry) {
+      const tokens = this.sharedPrefixTokens(system)
+      // A short prefix is remembered as not worth sharing, so it is not rendered again for every record.
+      const donor =
+        tokens.length < MIN_SHARED_PREFIX_TOKENS
+          ? undefined
+          : (async () => {
+              if (sequence.contextTokens.length > 0) await sequence.clearHistory()
+              await sequence.evaluateWithoutGeneratingNewTokens(tokens)
+              return sequence
+            })()
+      entry = {tokens, donor}
+      this.prefixes.set(system, entry)
+      await donor
+      return
+    }
+
+    if (!entry.donor || startsWith(sequence.contextTokens, entry.tokens)) return
+    const donor = await entry.donor
+    if (donor === sequence || !startsWith(donor.contextTokens, entry.tokens)) return
+    // node-llama-cpp 3.22 has llama_memory_seq_cp only behind this internal method; without it LlamaChat evaluates the prefix.
+    const copy = (sequence as unknown as {_copyStateFromOtherSequence?: (from: LlamaContextSequence, upTo: number) => Promise<boolean>})._copyStateFromOtherSequence
+    await copy?.call(sequence, donor, entry.tokens.length)
+  }
+
+  /** The tokens a system prompt's renderings share whatever the user message: the template up to the user's text. */
+  private sharedPrefixTokens(system: string): Token[] {
+    const render = (user: string): Token[] => this.chatWrapper.generateContextState({chatHistory: toHistory({system, user})}).contextText.tokenize(this.model.tokenizer)
+    const [a, b] = [render('a'), render('b')]
+    let length = 0
+    while (length < a.length && length < b.length && a[length] === b[length]) length++
+    return a.slice(0, length)
+  }
+
+  private async grammarFor(schema: GbnfJsonSchema): Promise<JsonGrammar> {
+    const key = JSON.stringify(schema)
+    let grammar = this.grammars.get(key)
+    if (!grammar) {
+      grammar = this.createGrammar(schema)
+      this.grammars.set(key, grammar)
+    }
+
+    return grammar
+  }
+
+  private acquire(): Promise<LlamaChat> {
+    const slot = this.freeSlots.pop()
+    if (slot) return Promise.resolve(slot)
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private releaseSlot(slot: LlamaChat): void {
+    const next = this.waiting.shift()
+    if (next) next(slot)
+    else this.freeSlots.push(slot)
+  }
+}
+
+function toHistory(request: Pick<ChatRequest, 'system' | 'user'>): ChatHistoryItem[] {
+  return [
+    {type: 'system', text: request.system},
+    {type: 'user', text: request.user},
+    {type: 'model', response: []},
+  ]
+}
+
+function tryParseJson(grammar: JsonGrammar, text: string): unknown {
+  try {
+    return grammar.parse(text)
+  } catch {
+    // The caller asked for the raw text of invalid output (acceptInvalidJson): `json` stays unset.
+    return undefined
+  }
+}
+
+function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
+  try {
+    return grammar.parse(generation.text)
+  } catch (error) {
+    const cut = generation.stopReason === 'maxTokens'
+    throw new EngineError(cut ? 'the structured output was cut off at --max-tokens' : 'the structured output did not match the schema', {
+      cause: error,
+      hint: cut ? 'Raise --max-tokens.' : 'Try another --seed or a larger model.',
+    }, 'E_OUTPUT_INVALID')
+  }
+}
+
+function toStopReason(reason: string): StopReason {
+  if (reason === 'maxTokens') return 'maxTokens'
+  if (reason === 'abort') return 'abort'
+  if (reason === 'eogToken') return 'endOfText'
+  return 'stopTrigger'
+}
+
+function startsWith(tokens: readonly Token[], prefix: readonly Token[]): boolean {
+  if (tokens.length < prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (tokens[i] !== prefix[i]) return false
+  return true
+}

@@ -1,0 +1,92 @@
+import {resolve} from 'node:path'
+
+import type {Llama, LlamaLogLevel, LlamaModel} from 'node-llama-cpp'
+
+import {AppError, EngineError, InterruptedError, ResourceError} from '../../errors/index.js'
+import type {EngineLogger, GpuChoice} from '../types.js'
+import {validateGgufFile} from '../../gguf/index.js'
+
+/** Options of {@link loadLlamaModel}. */
+export interface LoadLlamaModelOptions {
+  modelPath: string
+  /** GPU backend; default `auto`. */
+  gpu?: GpuChoice
+  /** The thread ceiling of the llama.cpp instance. */
+  threads: number
+  logger?: EngineLogger
+  /** Pass llama.cpp's info-level logs too; default false (warnings and errors). */
+  verbose?: boolean
+  signal?: AbortSignal
+}
+
+/** node-llama-cpp, a llama.cpp instance and a loaded model. */
+export interface LoadedLlamaModel {
+  nlc: typeof import('node-llama-cpp')
+  llama: Llama
+  model: LlamaModel
+  modelPath: string
+  /** Wall time of loading the model, in milliseconds. */
+  loadMs: number
+}
+
+/**
+ * Validates a GGUF file, starts llama.cpp with our stderr logger (its default logger writes to stdout),
+ * a bounded thread count and never a build from source, and loads the model. Every failure is an AppError.
+ */
+export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<LoadedLlamaModel> {
+  const modelPath = resolve(options.modelPath)
+  await validateGgufFile(modelPath)
+  const nlc = await import('node-llama-cpp')
+  const logger = options.logger ?? (() => {})
+  let llama: Llama
+  try {
+    llama = await nlc.getLlama({
+      build: 'never',
+      gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
+      logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
+      logger: (level, message) => forwardLog(logger, level, message),
+      maxThreads: options.threads,
+      progressLogs: false,
+    })
+  } catch (error) {
+    throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {
+      cause: error,
+      hint: 'Use --gpu auto (falls back to the CPU) or --gpu off; a CUDA or Vulkan backend needs its driver and runtime installed.',
+    }, 'E_BACKEND')
+  }
+
+  const started = performance.now()
+  try {
+    const model = await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
+    return {nlc, llama, model, modelPath, loadMs: performance.now() - started}
+  } catch (error) {
+    await llama.dispose()
+    throw translateLlamaError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)
+  }
+}
+
+/** Maps node-llama-cpp's failures to our errors; its messages name sizes and files, never prompt text. */
+export function translateLlamaError(error: unknown, code: string, what: string, remedy: string, signal?: AbortSignal): Error {
+  if (signal?.aborted) return new InterruptedError()
+  if (error instanceof AppError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  if ((error as Error)?.name === 'InsufficientMemoryError' || /insufficient memory|out of memory|failed to allocate|too large for the available/i.test(message)) {
+    return new ResourceError(`${what}: not enough memory`, {cause: error, hint: `Try ${remedy}.`})
+  }
+
+  return new EngineError(`${what}: ${message.slice(0, 300)}`, {cause: error, hint: `Check the model file, or try ${remedy}. Run with --verbose for llama.cpp's log.`}, code)
+}
+
+const LEVELS: Record<string, 'debug' | 'error' | 'info' | 'warn'> = {
+  fatal: 'error',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  log: 'info',
+  debug: 'debug',
+}
+
+function forwardLog(logger: EngineLogger, level: string, message: string): void {
+  const text = message.trimEnd()
+  if (text) logger(LEVELS[level] ?? 'info', `llama.cpp: ${text}`)
+}

@@ -1,0 +1,64 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {compareRecords, parseBenchRecords, parseQuants, resolveBenchModels, type BenchModelSpec, type Comparison} from '../bench/index.js'
+import {detectPhysicalCores} from '../cpu/index.js'
+import {InputError, UsageError} from '../errors/index.js'
+
+/** Options of {@link prepareBench}. */
+export interface PrepareBenchOptions {
+  /** GGUF files to measure. */
+  models?: string[]
+  /** A synthetic shape to measure instead (written once into `cacheDir`). */
+  synthetic?: string
+  /** Quantizations of the synthetic model, as `--quant` spells them (`q4,q8`); default q4. */
+  quants?: string
+  /** Threads asked for; default: the physical cores. */
+  threads?: number
+  /** oclif's cache dir: synthetic models live in its `synthetic/` folder. */
+  cacheDir: string
+  /** Progress of writing a synthetic model. */
+  onSynthesize?: (spec: BenchModelSpec, writtenBytes: number, totalBytes: number) => void
+}
+
+/** What a bench run measures: the models, and the threads it measures them at. */
+export interface PreparedBench {
+  models: BenchModelSpec[]
+  threads: number
+}
+
+/**
+ * Checks the thread count against the physical cores (more makes the figures meaningless) and resolves the models
+ * to measure, synthesizing a random-weight one when asked.
+ */
+export async function prepareBench(options: PrepareBenchOptions): Promise<PreparedBench> {
+  const physicalCores = await detectPhysicalCores()
+  const threads = options.threads ?? physicalCores
+  if (threads > physicalCores) {
+    throw new UsageError(`--threads ${threads} is more than this machine's ${physicalCores} physical cores`, {hint: 'More threads than cores makes llama.cpp far slower and the figures meaningless; use --threads ' + physicalCores + ' or fewer.'}, 'E_THREADS')
+  }
+
+  const models = await resolveBenchModels({
+    models: options.models,
+    synthetic: options.synthetic,
+    quants: options.quants === undefined ? undefined : parseQuants(options.quants),
+    syntheticDir: join(options.cacheDir, 'synthetic'),
+    onSynthesize: options.onSynthesize,
+  })
+  return {models, threads}
+}
+
+/** `bench --compare A B`: reads both result files and compares them, record by record. */
+export async function compareBenchFiles(files: string[], thresholdPercent: number): Promise<Comparison> {
+  if (files.length !== 2) throw new UsageError(`--compare takes two files, got ${files.length}`, {hint: 'Use: --compare before.ndjson after.ndjson'})
+  const [a, b] = await Promise.all(files.map(async (file) => parseBenchRecords(await readText(file), file)))
+  return compareRecords(a, b, thresholdPercent)
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    throw new InputError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, {cause: error, hint: 'Check the paths given to --compare.'}, 'E_INPUT_FILE')
+  }
+}

@@ -1,0 +1,324 @@
+import {randomUUID} from 'node:crypto'
+
+import {
+  createEngine as createDefaultEngine,
+  openBenchModel as openDefaultBenchModel,
+  type BenchModel,
+  type BenchModelInfo,
+  type Engine,
+  type EngineLogger,
+  type EngineOptions,
+  type GpuChoice,
+} from '../engine/index.js'
+import {UsageError} from '../errors/index.js'
+import {
+  ACCURACY_TASKS,
+  BENCH_SCHEMA_VERSION,
+  fingerprintHardware,
+  identifyFile,
+  loadChoiceItems,
+  loadNerCorpus,
+  MEDICAL_GROUP,
+  microAverage,
+  NER_TASKS,
+  runNer,
+  scoreItems,
+  summarize,
+  type AccuracyRecord,
+  type AccuracyTaskName,
+  type BenchModelSpec,
+  type BenchRecord,
+  type BenchRecordBase,
+  type BenchTaskName,
+  type ChoiceItem,
+  type FileIdentity,
+  type NerRecord,
+  type NerTaskName,
+  type PubTatorDocument,
+  type ScoreItemsOptions,
+  type ScoringMode,
+  type SpeedRecord,
+  type TaskAccuracy,
+} from '../bench/index.js'
+
+/** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
+export interface RunBenchOptions {
+  models: BenchModelSpec[]
+  tasks: BenchTaskName[]
+  /** CPU threads for every model (the caller checks it against the core count). */
+  threads: number
+  /** Default `auto`. */
+  gpu?: GpuChoice
+  /** Timed repetitions of pp and tg (llama-bench `-r`); default 5. */
+  repetitions?: number
+  /** Untimed warm-up run before the speed tests; default true. */
+  warmup?: boolean
+  /** Default 512 (`pp512`). */
+  promptTokens?: number
+  /** Default 128 (`tg128`). */
+  generateTokens?: number
+  /** Seed of random prompt tokens and of sampling; default 1. */
+  seed?: number
+  /** Folder laid out like data/bench; required by accuracy and NER tasks. */
+  dataDir?: string
+  /** First N questions per task (per MMLU subject) or N documents per NER corpus; default all. */
+  limit?: number
+  /** Default `loglik`. */
+  scoring?: ScoringMode
+  /** MMLU few-shot examples (0–5); default 0. */
+  shots?: number
+  /** Context size for accuracy and NER; default: the model's, at most 4096. */
+  contextSize?: number
+  /** Generated tokens per question (`generate`, default 16) or per document (NER, default 512). */
+  maxTokens?: number
+  /** Where file digests are cached (see identifyFile). */
+  cacheDir?: string
+  /** jsl-med's version, for the records. */
+  jslMedVersion: string
+  /** Shared by the records of this run; default a random UUID. */
+  runId?: string
+  verbose?: boolean
+  signal?: AbortSignal
+  /** Diagnostics (stderr). */
+  logger?: EngineLogger
+  /** Short progress text (a spinner on stderr). */
+  onProgress?: (text: string) => void
+  /** Receives each record as soon as it is complete (write it out: a long run keeps its finished lines). */
+  onRecord: (record: BenchRecord) => Promise<void> | void
+  /** Test seams: how models and chat engines are loaded; default the engine module's. */
+  openBenchModel?: (options: Parameters<typeof openDefaultBenchModel>[0]) => Promise<BenchModel>
+  createEngine?: (options: EngineOptions) => Promise<Engine>
+}
+
+const isAccuracyTask = (task: BenchTaskName): task is AccuracyTaskName => (ACCURACY_TASKS as readonly string[]).includes(task)
+const isNerTask = (task: BenchTaskName): task is NerTaskName => (NER_TASKS as readonly string[]).includes(task)
+
+/**
+ * Benchmarks each model on each task and hands every result record to `onRecord`: one per (model, quant, task),
+ * plus a micro-averaged `medical` record when more than one accuracy task ran. Datasets are read (and checked)
+ * before any model is loaded. Per model, one load serves speed and `loglik` scoring; `generate` scoring and NER
+ * load a chat engine afterwards, so two copies of a model are never in memory at once.
+ */
+export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]> {
+  const logger = options.logger ?? (() => {})
+  const progress = options.onProgress ?? (() => {})
+  const scoring = options.scoring ?? 'loglik'
+  const seed = options.seed ?? 1
+  const runId = options.runId ?? randomUUID()
+  const accuracyTasks = options.tasks.filter(isAccuracyTask)
+  const nerTasks = options.tasks.filter(isNerTask)
+  if (options.models.length === 0) throw new UsageError('no model to benchmark', {hint: 'Pass --model PATH or --synthetic 0.5b.'}, 'E_NO_MODEL')
+  if ((accuracyTasks.length > 0 || nerTasks.length > 0) && !options.dataDir) {
+    throw new UsageError(`tasks ${[...accuracyTasks, ...nerTasks].join(', ')} need datasets`, {
+      hint: 'Pass --data-dir DIR (a folder laid out like data/bench, original file names); downloading them is not implemented yet.',
+    }, 'E_NO_DATA')
+  }
+
+  const questions = new Map<AccuracyTaskName, {items: ChoiceItem[]; files: string[]}>()
+  for (const task of accuracyTasks) {
+    progress(`reading ${task}`)
+    questions.set(task, await loadChoiceItems(task, options.dataDir!, {limit: options.limit, shots: options.shots}))
+  }
+
+  const corpora = new Map<NerTaskName, {documents: PubTatorDocument[]; file: string}>()
+  for (const task of nerTasks) {
+    progress(`reading ${task}`)
+    corpora.set(task, await loadNerCorpus(task, options.dataDir!, options.limit))
+  }
+
+  const openModel = options.openBenchModel ?? openDefaultBenchModel
+  const createEngine = options.createEngine ?? createDefaultEngine
+  const records: BenchRecord[] = []
+  const emit = async (record: BenchRecord): Promise<void> => {
+    records.push(record)
+    await options.onRecord(record)
+  }
+
+  for (const spec of options.models) {
+    const label = spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id
+    progress(`${label}: hashing`)
+    const identity = await identifyFile(spec.path, options.cacheDir)
+    progress(`${label}: loading`)
+    const model = await openModel({
+      modelPath: spec.path,
+      threads: options.threads,
+      gpu: options.gpu,
+      contextSize: options.contextSize,
+      logger,
+      verbose: options.verbose,
+      signal: options.signal,
+    })
+    let base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
+    const accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
+    // The medical group pools the questions of the tasks just scored (lm-eval micro-averages groups).
+    const emitGroup = async (): Promise<void> => {
+      if (accuracies.length < 2) return
+      const sum = (pick: (part: (typeof accuracies)[number]) => number): number => accuracies.reduce((total, part) => total + pick(part), 0)
+      const record = accuracyRecord({...stamp(base, performance.now()), durationMs: sum((part) => part.durationMs)}, MEDICAL_GROUP, {
+        ...microAverage(accuracies.map(({accuracy}) => accuracy)),
+        truncated: sum((part) => part.accuracy.truncated),
+        unanswered: sum((part) => part.accuracy.unanswered),
+      }, options, scoring)
+      record.tasks = accuracies.map(({task}) => task)
+      await emit(record)
+    }
+
+    // Every accuracy task, then the group record; the scorer is the bench model (loglik) or a chat engine (generate).
+    const scoreAccuracyTasks = async (scorer: Pick<ScoreItemsOptions, 'engine' | 'maxTokens' | 'mode' | 'scorer' | 'seed'>): Promise<void> => {
+      for (const task of accuracyTasks) {
+        const {items, files} = questions.get(task)!
+        const started = performance.now()
+        const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`)})
+        const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
+        accuracies.push({task, accuracy, durationMs: record.durationMs})
+        await emit(record)
+      }
+
+      await emitGroup()
+    }
+
+    try {
+      base = await recordBase(spec, identity, model.info, options, runId, seed)
+      logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu, threads: options.threads})}`)
+      if (options.tasks.includes('speed')) {
+        const started = performance.now()
+        const measurement = await model.measureSpeed({
+          promptTokens: options.promptTokens,
+          generateTokens: options.generateTokens,
+          repetitions: options.repetitions,
+          warmup: options.warmup,
+          seed,
+          signal: options.signal,
+          onStep: (step) => progress(`${label}: ${step}`),
+        })
+        const record: SpeedRecord = {
+          ...stamp(base, started),
+          kind: 'speed',
+          task: 'speed',
+          settings: {
+            promptTokens: measurement.promptTokens,
+            generateTokens: measurement.generateTokens,
+            repetitions: measurement.promptTokensPerSecond.length,
+            warmup: options.warmup ?? true,
+            contextSize: measurement.contextSize,
+            batchSize: measurement.batchSize,
+            flashAttention: measurement.flashAttention,
+          },
+          speed: {
+            pp: {name: `pp${measurement.promptTokens}`, tokens: measurement.promptTokens, tokensPerSecond: summarize(measurement.promptTokensPerSecond)},
+            tg: {name: `tg${measurement.generateTokens}`, tokens: measurement.generateTokens, tokensPerSecond: summarize(measurement.generateTokensPerSecond)},
+            timeToFirstTokenMs: summarize(measurement.timeToFirstTokenMs),
+            peakRssBytes: measurement.peakRssBytes,
+            loadMs: model.info.loadMs,
+          },
+        }
+        await emit(record)
+      }
+
+      if (scoring === 'loglik') await scoreAccuracyTasks({mode: 'loglik', scorer: model})
+    } finally {
+      await model.dispose()
+    }
+
+    if ((scoring === 'generate' && accuracyTasks.length > 0) || nerTasks.length > 0) {
+      progress(`${label}: loading for generation`)
+      const engine = await createEngine({
+        kind: 'llama',
+        modelPath: spec.path,
+        gpu: options.gpu,
+        threads: options.threads,
+        contextSize: options.contextSize,
+        sequences: 1,
+        logger,
+        verbose: options.verbose,
+        signal: options.signal,
+      })
+      try {
+        if (scoring === 'generate') await scoreAccuracyTasks({mode: 'generate', engine, maxTokens: options.maxTokens ?? 16, seed})
+
+        for (const task of nerTasks) {
+          const {documents, file} = corpora.get(task)!
+          const started = performance.now()
+          const ner = await runNer(documents, {
+            engine,
+            maxTokens: options.maxTokens ?? 512,
+            seed,
+            signal: options.signal,
+            onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`),
+            onDocumentError: (pmid, error) => logger('debug', `${task} PMID ${pmid}: [${error.code}] ${error.message}`),
+          })
+          const record: NerRecord = {
+            ...stamp(base, started),
+            kind: 'ner',
+            task,
+            settings: {limit: options.limit ?? null, maxTokens: options.maxTokens ?? 512},
+            ner,
+            files: [file],
+          }
+          await emit(record)
+        }
+      } finally {
+        await engine.dispose()
+      }
+    }
+  }
+
+  return records
+}
+
+function stamp(base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>, started: number): BenchRecordBase {
+  return {...base, timestamp: new Date().toISOString(), durationMs: Math.round(performance.now() - started)}
+}
+
+function accuracyRecord(
+  base: BenchRecordBase,
+  task: string,
+  accuracy: TaskAccuracy,
+  options: RunBenchOptions,
+  scoring: ScoringMode,
+  files?: string[],
+): AccuracyRecord {
+  return {
+    ...base,
+    kind: 'accuracy',
+    task,
+    settings: {
+      scoring,
+      limit: options.limit ?? null,
+      shots: options.shots ?? 0,
+      contextSize: options.contextSize ?? null,
+      maxTokens: scoring === 'generate' ? (options.maxTokens ?? 16) : null,
+    },
+    accuracy,
+    ...(files ? {files} : {}),
+  }
+}
+
+async function recordBase(
+  spec: BenchModelSpec,
+  identity: FileIdentity,
+  info: BenchModelInfo,
+  options: RunBenchOptions,
+  runId: string,
+  seed: number,
+): Promise<Omit<BenchRecordBase, 'durationMs' | 'timestamp'>> {
+  return {
+    schemaVersion: BENCH_SCHEMA_VERSION,
+    runId,
+    model: {
+      id: spec.id,
+      path: spec.path,
+      sha256: identity.sha256,
+      sizeBytes: identity.sizeBytes,
+      fileType: info.fileType,
+      architecture: info.architecture,
+      ...(info.parameterCount === undefined ? {} : {parameterCount: info.parameterCount}),
+      ...(spec.shape ? {shape: spec.shape} : {}),
+    },
+    quant: spec.quant ?? info.fileType.toLowerCase(),
+    synthetic: spec.synthetic,
+    hardware: await fingerprintHardware(options.threads, info),
+    software: {jslMed: options.jslMedVersion, nodeLlamaCpp: info.nodeLlamaCppVersion, llamaCpp: info.llamaCpp, node: process.version},
+    seed,
+  }
+}

@@ -1,0 +1,153 @@
+import type {Writable} from 'node:stream'
+
+import {adviseParallel} from '../advisor/index.js'
+import {openAuditLog, type AuditLog} from '../audit/index.js'
+import {createEngine, type ContextFitRequest, type Engine, type EngineLogger, type EngineOptions, type GpuChoice} from '../engine/index.js'
+import {ResourceError, UsageError} from '../errors/index.js'
+import {formatBytes} from '../format/index.js'
+import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
+import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
+import {resolveModelPath, sha256File} from '../store/index.js'
+import type {Task} from '../tasks/index.js'
+
+/** Options of {@link runTaskOverRecords}: what a task command's flags say, in camelCase. */
+export interface RunTaskOptions {
+  /** The task to run on every record. */
+  task: Task
+  /** `llama` runs a model; `echo` is the deterministic stand-in that needs none. */
+  engine: 'echo' | 'llama'
+  /** A .gguf path, or an installed or catalog model name (resolved through the store). Required for `llama`. */
+  model?: string
+  /** GPU backend; `auto` falls back to the CPU. */
+  gpu: GpuChoice
+  /** CPU threads; default: the engine's choice. */
+  threads?: number
+  /** Context per sequence, in tokens; default: the model's, capped by the engine. */
+  contextSize?: number
+  /** Records generated at once (sequences in one context). */
+  parallel: number
+  /** Generation limits of every model call. */
+  maxTokens: number
+  temperature: number
+  seed?: number
+  /** Input field holding the text, and the one holding the id. */
+  field: string
+  idField: string
+  /** Stop at the first failed record instead of writing an error record and going on. */
+  failFast: boolean
+  /** Output format; default: the pipeline's choice for the input format and whether the output is a terminal. */
+  format?: OutputFormat
+  /** Where the records go: `-` for stdout, else a file. */
+  outputPath: string
+  /** Skip records whose id already has a line in this file; when it is `outputPath`, that file is appended to. */
+  resumeFrom?: string
+  /** Append one line per record to this file (ids, hashes, timings; never text). */
+  auditPath?: string
+  /** llama.cpp's own logs too. */
+  verbose: boolean
+  /** Opens the records to run (the command's input, or e.g. the one image of `vlm --image`). */
+  openSource: () => Promise<RecordSource>
+  /** Creates the engine instead of `createEngine` (e.g. a vision engine with its projector). */
+  createEngine?: (options: EngineOptions) => Promise<Engine>
+  /** Aborts the run: records in flight finish or fail as interrupted, nothing half written. */
+  signal: AbortSignal
+  /** Diagnostics (stderr in the CLI). Never receives record text. */
+  log: EngineLogger
+  /** Progress: the model is loading, then records are running (with the count done so far), then the run is finished. */
+  onProgress?: (event: {stage: 'loading'; model: string} | {stage: 'running'; done: number} | {stage: 'finished'}) => void
+}
+
+/**
+ * Runs a task over a record stream end to end: resolves the model, loads the engine (refusing a `-j` whose KV
+ * caches will not fit), skips what `resumeFrom` says is done, streams records through the pipeline to the output,
+ * writes the audit log, and always disposes the engine. Throws AppErrors.
+ */
+export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSummary> {
+  const {task, log} = options
+  if (options.engine === 'llama' && !options.model) {
+    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file, or set JSL_MED_MODEL. `npm run synth -- model.gguf` writes a synthetic model to try.'}, 'E_NO_MODEL')
+  }
+
+  // --model may also name an installed or catalog model; one that is not installed fails with the `jsl-med pull` to run.
+  const modelPath = options.engine === 'llama' ? await resolveModelPath(options.model!) : options.model
+  let output: Writable | undefined
+  let audit: AuditLog | undefined
+  let engine: Engine | undefined
+  try {
+    const resume = options.resumeFrom === undefined ? undefined : await readResumeState(options.resumeFrom, options.idField)
+    options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
+    const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
+    engine = await (options.createEngine ?? createEngine)({
+      kind: options.engine,
+      modelPath,
+      gpu: options.gpu,
+      threads: options.threads,
+      contextSize: options.contextSize,
+      sequences: options.parallel,
+      logger: log,
+      verbose: options.verbose,
+      signal: options.signal,
+      checkFit: refuseParallelBeyondMemory,
+    })
+    log('debug', `engine: ${JSON.stringify(engine.info)}`)
+    const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed}
+    if (options.auditPath) {
+      const parameters = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
+      audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
+    }
+
+    const resumingInPlace = resume !== undefined && options.resumeFrom === options.outputPath
+    output = await openOutput(options.outputPath, resumingInPlace ? {appendAfter: resume.completeBytes} : {})
+    if (resume?.endsWithPartialLine && !resumingInPlace) {
+      // Appending after a torn line would glue the next record to it; start on a fresh line instead.
+      log('warn', `${options.resumeFrom} ends with a partial line (the earlier run was cut off); it is left as it is and its record is done again`)
+      output.write('\n')
+    }
+
+    let done = 0
+    options.onProgress?.({stage: 'running', done})
+    const source = await options.openSource()
+    const summary = await runTask({
+      task,
+      engine,
+      source,
+      writer: createLineWriter(output),
+      settings,
+      outputFormat: options.format ?? defaultOutputFormat(task, source.format, (output as {isTTY?: boolean}).isTTY === true),
+      field: options.field,
+      idField: options.idField,
+      parallel: options.parallel,
+      failFast: options.failFast,
+      skip: resume ? (record) => resume.done.has(recordKey(record)) : undefined,
+      signal: options.signal,
+      onRecordError: (error, ref) => log('warn', `record ${describe(ref)}: [${error.code}] ${error.message}`),
+      onRecordDone: (report) => {
+        options.onProgress?.({stage: 'running', done: ++done})
+        void audit?.write(report)
+      },
+    })
+    options.onProgress?.({stage: 'finished'})
+    if (summary.skipped > 0) log('info', `${task.name}: skipped ${summary.skipped} records already in ${options.resumeFrom}`)
+    log('debug', `${task.name}: ${summary.records} records, ${summary.failed} failed, ${(summary.durationMs / 1000).toFixed(1)} s`)
+    return summary
+  } finally {
+    await engine?.dispose()
+    await audit?.close()
+    await closeOutput(output)
+  }
+}
+
+/** Refuses a `-j` whose KV caches will not fit (exit 6), naming the largest `-j` that does. */
+function refuseParallelBeyondMemory(request: ContextFitRequest): void {
+  const availableBytes = request.freeRamBytes + (request.gpuLayers > 0 ? request.freeVramBytes : 0)
+  const advice = adviseParallel({architecture: request.shape, contextSize: request.contextSize, sequences: request.sequences, availableBytes})
+  if (advice.fits) return
+  throw new ResourceError(
+    `-j ${request.sequences} at ${request.contextSize} tokens per sequence needs about ${formatBytes(advice.neededBytes, 'binary')} for its KV caches; ${formatBytes(availableBytes, 'binary')} is free`,
+    {
+      hint: advice.maxSequences > 0 ? `Use -j ${advice.maxSequences} or fewer, or lower --context-size.` : 'Lower --context-size, or use a smaller model.',
+      details: {sequences: request.sequences, maxSequences: advice.maxSequences, contextSize: request.contextSize},
+    },
+    'E_PARALLEL_TOO_LARGE',
+  )
+}
