@@ -3,11 +3,11 @@ import {dirname, join, relative, resolve} from 'node:path'
 
 import {ModelNotFoundError} from '../errors/index.js'
 import {resolveDirs} from '../paths/index.js'
-import {hfEndpoint} from './hub.js'
 import {readManifest, updateManifest} from './manifest.js'
-import {builtInCatalog, unknownModelError} from './pull.js'
+import {builtInCatalog, unknownModelError} from './pull/index.js'
 import {parseModelRef} from './refs.js'
-import {PART_SUFFIX} from './transfer.js'
+import {hfEndpoint} from './remote/hub.js'
+import {PART_SUFFIX} from './remote/transfer.js'
 import type {InstalledModel, Manifest, ManifestEntry, Quant, RemovedModel, StoreOptions} from './types.js'
 
 const QUANT_ORDER: readonly Quant[] = ['q4', 'q8', 'q16']

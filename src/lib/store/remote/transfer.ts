@@ -3,12 +3,12 @@ import {createReadStream} from 'node:fs'
 import {open, rename, stat, statfs, truncate, unlink} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
-import {DownloadError, InterruptedError, ResourceError} from '../errors/index.js'
-import {formatBytes} from '../format/index.js'
-import {fsError} from './fs-errors.js'
+import {DownloadError, InterruptedError, ResourceError} from '../../errors/index.js'
+import {formatBytes} from '../../format/index.js'
+import {fsError} from '../fs-errors.js'
+import {syncDirectory} from '../manifest.js'
+import type {DownloadProgress} from '../types.js'
 import {request, TransientError, type HttpContext} from './http.js'
-import {syncDirectory} from './manifest.js'
-import type {DownloadProgress} from './types.js'
 
 /** A `<dest>.part` file being filled, and the sha256 of the bytes it holds so far. */
 export interface PartFile {

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises'
 
-import {ConfigError, DownloadError, ModelNotFoundError, type AppError} from '../errors/index.js'
-import {hfTokenPath} from '../paths/index.js'
-import {redact, request, statusError, TransientError, type HttpContext} from './http.js'
+import {ConfigError, DownloadError, ModelNotFoundError, type AppError} from '../../errors/index.js'
+import {hfTokenPath} from '../../paths/index.js'
+import {redact, request, statusError, TransientError, type HttpContext, type RemoteFileInfo} from './http.js'
 
 /** The default Hugging Face endpoint. */
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co'
@@ -45,17 +45,6 @@ export async function createHubContext(env: NodeJS.ProcessEnv, fetchImpl: typeof
 /** `{endpoint}/{repo}/resolve/{revision}/{path}`, the hub's download URL of one file. */
 export function resolveUrl(endpoint: string, repo: string, revision: string, path: string): string {
   return `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${path.split('/').map((part) => encodeURIComponent(part)).join('/')}`
-}
-
-/** What the hub says about one file before sending it. */
-export interface RemoteFileInfo {
-  /** Where the bytes are (the redirect target, or the resolve URL itself). */
-  contentUrl: string
-  sizeBytes?: number
-  /** sha256 from `X-Linked-Etag` (LFS files only). */
-  sha256?: string
-  /** `X-Repo-Commit`. */
-  commit?: string
 }
 
 /**

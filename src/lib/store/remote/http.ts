@@ -1,5 +1,5 @@
-import {DownloadError, InterruptedError, ModelNotFoundError, type AppError} from '../errors/index.js'
-import {displayUrl} from './refs.js'
+import {DownloadError, InterruptedError, ModelNotFoundError, type AppError} from '../../errors/index.js'
+import {displayUrl} from '../refs.js'
 
 /** How requests are made: the HTTP client, and which origin may receive the token. */
 export interface HttpContext {
@@ -11,7 +11,7 @@ export interface HttpContext {
   signal?: AbortSignal
 }
 
-/** A failure worth retrying (lost connection, 5xx, 429, stalled transfer); the pull loop turns it into a DownloadError at the end. */
+/** A failure worth retrying (lost connection, 5xx, 429, stalled transfer); `withRetries` (retry.ts) turns the last one into a DownloadError. */
 export class TransientError extends Error {
   constructor(
     message: string,
@@ -21,6 +21,17 @@ export class TransientError extends Error {
     super(message, options)
     this.name = 'TransientError'
   }
+}
+
+/** What a server says about one file before sending it. */
+export interface RemoteFileInfo {
+  /** Where the bytes are (the redirect target, or the resolve URL itself). */
+  contentUrl: string
+  sizeBytes?: number
+  /** sha256 from `X-Linked-Etag` (hub LFS files only). */
+  sha256?: string
+  /** `X-Repo-Commit` (hub only). */
+  commit?: string
 }
 
 const MAX_REDIRECTS = 8
@@ -77,4 +88,14 @@ export function statusError(response: Response, url: URL, token?: string): AppEr
 
   if (response.status === 404 || response.status === 410) return new ModelNotFoundError(message, {hint: 'Check the URL.'}, 'E_FILE_NOT_FOUND')
   return new DownloadError(message, {hint: 'Check the URL; a private or gated file needs HF_TOKEN.'}, 'E_HTTP')
+}
+
+/** Asks a plain (non-hub) server for a file's size and final location with a HEAD request. */
+export async function headUrl(url: URL, http: HttpContext): Promise<RemoteFileInfo> {
+  const {response, url: finalUrl} = await request(url.toString(), http, {method: 'HEAD'})
+  await response.body?.cancel()
+  // Some servers refuse HEAD; the GET will tell.
+  if (!response.ok) return response.status === 405 || response.status === 501 ? {contentUrl: url.toString()} : Promise.reject(statusError(response, url, http.token))
+  const length = response.headers.get('content-length')
+  return {contentUrl: finalUrl, sizeBytes: length && /^\d+$/.test(length) ? Number(length) : undefined}
 }
