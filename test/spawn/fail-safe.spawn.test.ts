@@ -63,6 +63,18 @@ describe('interrupts and broken pipes (spawned, real llama.cpp)', () => {
     for (const [i, line] of lines.entries()) expect(line.id).toBe(`r${i}`)
   })
 
+  it('SIGTERM mid-run (a scheduler, kill, timeout) stops the same way: exit 130, only whole records', async () => {
+    const out = join(dir, 'sigterm.ndjson')
+    const cli = startCli(['--max-tokens', '48'], records(300), out)
+    await cli.whenLines(2)
+    cli.child.kill('SIGTERM')
+    const {code} = await cli.exited
+    expect(code).toBe(130)
+    const lines = parseLines(await readFile(out, 'utf8'))
+    expect(lines.length).toBeLessThan(300)
+    for (const [i, line] of lines.entries()) expect(line.id).toBe(`r${i}`)
+  })
+
   it('`| head -1` ends quietly with exit 0 and no stack trace', async () => {
     const command = `set -o pipefail; printf '%s' "$INPUT" | node ${run.map((a) => `'${a}'`).join(' ')} --max-tokens 8 | head -1`
     const {code, stdout, stderr} = await runProcess('bash', ['-c', command], '', {INPUT: records(200)})

@@ -46,7 +46,7 @@ export function renderReason(reason: Reason): string {
     case 'CONTEXT_CAPPED':
       return `context capped at the model's ${formatTokens(reason.max)} (asked for ${formatTokens(reason.requested)})`
     case 'THREADS_PHYSICAL':
-      return `${reason.threads} ${reason.threads === 1 ? 'thread' : 'threads'} = physical cores (${reason.logicalCores} logical): more threads than cores makes llama.cpp's thread pool spin and generation far slower`
+      return `at most ${reason.threads} ${reason.threads === 1 ? 'thread' : 'threads'} = physical cores (${reason.logicalCores} logical); each run uses the cores other processes leave free, since more threads than free cores makes llama.cpp's thread pool spin and generation far slower`
     case 'QUANT_UNAVAILABLE':
       return `not published as ${reason.quants.join(', ')}`
     case 'SIZE_ESTIMATED':

@@ -1,5 +1,3 @@
-import ora from 'ora'
-
 import type {Engine, EngineOptions} from '../engine/index.js'
 import {openInput, openRecords, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
@@ -8,6 +6,7 @@ import {runTaskOverRecords} from '../use-cases/index.js'
 import type {TaskFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
+import {createSpinner} from './spinner.js'
 
 /** Hooks for task commands whose engine or input differ from a text task's (vlm). */
 export interface TaskCommandHooks {
@@ -23,7 +22,7 @@ export interface TaskCommandHooks {
  */
 export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
   const interrupt = trapInterrupt()
-  const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
+  const spinner = createSpinner(flags.quiet)
   try {
     return await runTaskOverRecords({
       task,
@@ -36,6 +35,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       maxTokens: flags['max-tokens'],
       temperature: flags.temperature,
       seed: flags.seed,
+      tokenTimeoutMs: flags['token-timeout'] === undefined ? undefined : flags['token-timeout'] * 1000,
       field: flags.field,
       idField: flags['id-field'],
       failFast: flags['fail-fast'],

@@ -1,11 +1,12 @@
 import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar, LlamaModel, Token} from 'node-llama-cpp'
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
-import {detectPhysicalCores} from '../../cpu/index.js'
+import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
+import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
-import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
-import {DEFAULT_MAX_CONTEXT} from '../defaults.js'
+import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
+import {TokenWatchdog} from './token-watchdog.js'
 
 /** Below this, evaluating a shared prefix again costs less than coordinating a copy. */
 const MIN_SHARED_PREFIX_TOKENS = 32
@@ -19,16 +20,20 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (npm run synth -- PATH makes a synthetic one).'}, 'E_NO_MODEL')
   }
 
-  const threads = options.threads ?? (await detectPhysicalCores())
+  // The load of other processes is measured over the time the model takes to load (our own CPU time left out).
+  const cpu = await startCpuFacts()
+  const ceiling = threadCeiling(cpu, options.threads)
   const sequences = options.sequences ?? 1
   const logger = options.logger ?? (() => {})
-  const {nlc, llama, model, modelPath} = await loadLlamaModel({...options, modelPath: options.modelPath, threads})
+  const {nlc, llama, model, modelPath, binary} = await loadLlamaModel({...options, modelPath: options.modelPath, threads: ceiling})
 
   try {
     const trainContextSize = model.trainContextSize
     const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT)
     await checkFit(llama, model, contextSize, sequences, options)
-    const context = await model.createContext({contextSize, sequences, threads, createSignal: options.signal})
+    // The context may use up to the ceiling; llama.maxThreads then sets what each decode uses (node-llama-cpp reads it per batch).
+    const context = await model.createContext({contextSize, sequences, threads: {ideal: ceiling, min: 1}, createSignal: options.signal})
+    const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
     const chatWrapper = nlc.resolveChatWrapper(model)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
     const info: EngineInfo = {
@@ -36,13 +41,15 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
       modelPath,
       contextSize: context.contextSize,
       sequences,
-      threads,
+      threads: governor.threads,
+      binary,
       gpu: llama.gpu,
       chatWrapper: chatWrapper.wrapperName,
       trainContextSize,
     }
     logger('debug', `model loaded: ${JSON.stringify(info)}`)
-    return new LlamaEngine(info, model, chatWrapper, slots, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
+    const runtime = {governor, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
+    return new LlamaEngine(info, model, chatWrapper, slots, runtime, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
       await context.dispose()
       await model.dispose()
       await llama.dispose()
@@ -74,12 +81,17 @@ class LlamaEngine implements Engine {
   /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
   private readonly prefixes = new Map<string, {tokens: Token[]; donor?: Promise<LlamaContextSequence>}>()
   private disposed = false
+  /** Generations running now, and whether one ran alongside another (then its speed says nothing about threads). */
+  private readonly active = new Set<number>()
+  private readonly overlapped = new Set<number>()
+  private nextGeneration = 0
 
   constructor(
     readonly info: EngineInfo,
     private readonly model: LlamaModel,
     private readonly chatWrapper: ChatWrapper,
     slots: LlamaChat[],
+    private readonly runtime: {governor: ThreadGovernor; tokenTimeoutMs: number},
     private readonly createGrammar: (schema: GbnfJsonSchema) => Promise<JsonGrammar>,
     private readonly release: () => Promise<void>,
   ) {
@@ -107,20 +119,33 @@ class LlamaEngine implements Engine {
 
     const grammar = request.schema ? await this.grammarFor(request.schema) : undefined
     const slot = await this.acquire()
+    await this.runtime.governor.beforeRecord()
     const started = performance.now()
     const outputBefore = slot.sequence.tokenMeter.usedOutputTokens
     const inputBefore = slot.sequence.tokenMeter.usedInputTokens
+    const watchdog = new TokenWatchdog(this.runtime.tokenTimeoutMs, promptTokens, request.signal)
+    const generationId = this.nextGeneration++
+    this.startGeneration(generationId)
+    let slotUsable = true
     try {
       await this.sharePrefix(slot.sequence, request.system)
-      const result = await slot.generateResponse(toHistory(request), {
+      const response = slot.generateResponse(toHistory(request), {
         grammar,
         maxTokens: request.maxTokens,
         seed: request.seed,
-        signal: request.signal,
+        signal: watchdog.signal,
         stopOnAbortSignal: true,
         temperature: request.temperature ?? 0,
+        onToken: (tokens) => watchdog.onTokens(tokens.length),
+      })
+      const result = await watchdog.race(response).catch((error: unknown) => {
+        // llama.cpp did not return even after the abort: this sequence is lost for the rest of the run.
+        if (watchdog.stalled) slotUsable = false
+        throw error
       })
       if (request.signal?.aborted) throw new InterruptedError()
+      if (watchdog.stalled) throw watchdog.stallError()
+      if (!this.overlapped.has(generationId)) this.runtime.governor.afterRecord(watchdog.tokens - 1, watchdog.generateMs)
       const generation: Generation = {
         text: result.response,
         stopReason: toStopReason(result.metadata.stopReason),
@@ -136,8 +161,20 @@ class LlamaEngine implements Engine {
       if (request.signal?.aborted) throw new InterruptedError()
       throw translateLlamaError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
     } finally {
-      this.releaseSlot(slot)
+      watchdog.stop()
+      this.endGeneration(generationId)
+      if (slotUsable) this.releaseSlot(slot)
     }
+  }
+
+  private startGeneration(generation: number): void {
+    if (this.active.size > 0) for (const id of [...this.active, generation]) this.overlapped.add(id)
+    this.active.add(generation)
+  }
+
+  private endGeneration(generation: number): void {
+    this.active.delete(generation)
+    this.overlapped.delete(generation)
   }
 
   async dispose(): Promise<void> {

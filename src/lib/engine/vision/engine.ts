@@ -1,12 +1,13 @@
 import {fork, type ChildProcess} from 'node:child_process'
 import {stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
+import {availableParallelism} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {AppError, EngineError, InputError, InterruptedError, ModelNotFoundError, UsageError} from '../../errors/index.js'
-import {detectPhysicalCores} from '../../cpu/index.js'
+import {chooseThreads, describeThreadChoice, detectPhysicalCores, measureFreeCores, readCpuQuotaCores} from '../../cpu/index.js'
 import type {EngineLogger} from '../types.js'
 import {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from '../json-schema/index.js'
 import type {FailureKind, LoadMessage, ParentMessage, ReadyMessage, WorkerMessage} from './protocol.js'
@@ -56,7 +57,7 @@ export async function createLlamaVisionEngine(options: VisionEngineOptions): Pro
     type: 'load',
     modelPath,
     mmprojPath,
-    threads: options.threads ?? (await detectPhysicalCores()),
+    threads: options.threads ?? (await freeCpuThreads(options.logger)),
     contextSize: options.contextSize,
     sequences: options.sequences ?? 1,
     gpu: options.gpu ?? 'auto',
@@ -328,4 +329,15 @@ function toError(kind: FailureKind, code: string, message: string, hint?: string
       return new EngineError(message, {hint}, code)
     }
   }
+}
+
+/**
+ * The worker's thread count, chosen once from the CPU that is free now (@fugood/llama.node's prebuilt binaries have
+ * no OpenMP either, so their barrier spins like node-llama-cpp's).
+ */
+async function freeCpuThreads(logger?: EngineLogger): Promise<number> {
+  const [physicalCores, quotaCores] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores()])
+  const choice = chooseThreads({physicalCores, allowedCpus: availableParallelism(), quotaCores, freeCores: await measureFreeCores(physicalCores), openmp: false})
+  logger?.('debug', `threads: ${describeThreadChoice(choice)}`)
+  return choice.threads
 }

@@ -1,0 +1,140 @@
+import {availableParallelism} from 'node:os'
+
+import {chooseThreads, describeThreadChoice, detectPhysicalCores, othersBusyCores, readCpuQuotaCores, takeCpuSnapshot, type CpuSnapshot, type ThreadInputs} from '../../cpu/index.js'
+import type {EngineLogger} from '../types.js'
+
+/** How often the load around a run is looked at again. Cheap: two reads of /proc/stat per check. */
+const RECHECK_MS = 5000
+/** Generation at N threads this many times slower than one thread would be is a collapse (the barrier spins). */
+const COLLAPSE_FACTOR = 3
+/** After a collapse, threads are not raised again for this long (doubled at each new collapse). */
+const COLLAPSE_COOLDOWN_MS = 60_000
+/** Tokens a record must generate before its speed says anything. */
+const MIN_TOKENS_FOR_SPEED = 8
+
+/** The CPU facts a run starts from, measured while the model loads. */
+export interface CpuFacts {
+  physicalCores: number
+  allowedCpus: number
+  quotaCores?: number
+  /** The counters when measuring started; the load of other processes is measured from here. */
+  since?: CpuSnapshot
+}
+
+/** Starts measuring: reads the cores, the quota and the counters. The load is known at the next read. */
+export async function startCpuFacts(): Promise<CpuFacts> {
+  const [physicalCores, quotaCores, since] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores(), takeCpuSnapshot()])
+  return {physicalCores, allowedCpus: availableParallelism(), quotaCores, since}
+}
+
+/** The most threads a run may ever use: the physical cores, the allowed CPUs and the quota, or the forced count. */
+export function threadCeiling(facts: CpuFacts, forced?: number): number {
+  return forced ?? chooseThreads({...facts, openmp: true}).threads
+}
+
+/**
+ * Keeps a llama.cpp instance's thread count following the free CPU during a run: the first choice comes from the
+ * load measured while the model loaded, then the load is looked at again every few seconds between records, and a
+ * collapse (time per token at N threads several times what one thread gives) drops to one thread, said once on
+ * stderr. Applies through `setThreads`, which node-llama-cpp honours from the next decode (`llama.maxThreads`).
+ * With a forced count (`--threads N`) it does nothing.
+ */
+export class ThreadGovernor {
+  private current: number
+  private lastCheckAt = performance.now()
+  private snapshot?: CpuSnapshot
+  private readonly bestMsPerToken = new Map<number, number>()
+  private cooldownUntil = 0
+  private cooldownMs = COLLAPSE_COOLDOWN_MS
+  private collapseReported = false
+
+  private constructor(
+    private readonly facts: CpuFacts,
+    private readonly openmp: boolean,
+    private readonly forced: boolean,
+    private readonly setThreads: (threads: number) => void,
+    private readonly log: EngineLogger,
+    private readonly sample: () => Promise<CpuSnapshot | undefined>,
+    initial: number,
+  ) {
+    this.current = initial
+    this.snapshot = facts.since
+  }
+
+  /**
+   * The governor for a run: chooses the first thread count now (unless forced) and applies it. `sample` reads the CPU
+   * counters (default: /proc/stat and this process's CPU time; tests pass their own).
+   */
+  static async start(options: {
+    facts: CpuFacts
+    openmp: boolean
+    forced?: number
+    setThreads: (threads: number) => void
+    log: EngineLogger
+    sample?: () => Promise<CpuSnapshot | undefined>
+  }): Promise<ThreadGovernor> {
+    const {facts, openmp, forced, setThreads, log, sample = takeCpuSnapshot} = options
+    if (forced !== undefined) {
+      log('debug', `threads: ${forced} (set by --threads)`)
+      return new ThreadGovernor(facts, openmp, true, setThreads, log, sample, forced)
+    }
+
+    const now = await sample()
+    const freeCores = facts.since && now ? Math.max(0, facts.physicalCores - othersBusyCores(facts.since, now)) : undefined
+    const choice = chooseThreads({...inputsOf(facts, openmp), freeCores})
+    log('debug', `threads: ${describeThreadChoice(choice)}`)
+    setThreads(choice.threads)
+    const governor = new ThreadGovernor(facts, openmp, false, setThreads, log, sample, choice.threads)
+    governor.snapshot = now
+    return governor
+  }
+
+  /** The thread count in use now. */
+  get threads(): number {
+    return this.current
+  }
+
+  /** Between records: looks at the load again when the last look is a few seconds old, and follows it. */
+  async beforeRecord(): Promise<void> {
+    if (this.forced || performance.now() - this.lastCheckAt < RECHECK_MS) return
+    this.lastCheckAt = performance.now()
+    const now = await this.sample()
+    if (!now || !this.snapshot) return
+    const freeCores = Math.max(0, this.facts.physicalCores - othersBusyCores(this.snapshot, now))
+    this.snapshot = now
+    const choice = chooseThreads({...inputsOf(this.facts, this.openmp), freeCores})
+    const threads = choice.threads > this.current && performance.now() < this.cooldownUntil ? this.current : choice.threads
+    if (threads !== this.current) {
+      this.log('debug', `threads: ${this.current} → ${describeThreadChoice({...choice, threads})}`)
+      this.apply(threads)
+    }
+  }
+
+  /** After a record: its generation speed, to catch a collapse the load figures did not show. */
+  afterRecord(outputTokens: number, generateMs: number): void {
+    if (this.forced || outputTokens < MIN_TOKENS_FOR_SPEED || generateMs <= 0) return
+    const msPerToken = generateMs / outputTokens
+    const threads = this.current
+    const best = Math.min(this.bestMsPerToken.get(threads) ?? Infinity, msPerToken)
+    this.bestMsPerToken.set(threads, best)
+    if (threads === 1) return
+    // One thread's time per token: measured, or at most N times the best seen at N threads (perfect scaling).
+    const oneThreadMs = this.bestMsPerToken.get(1) ?? best * threads
+    if (msPerToken <= COLLAPSE_FACTOR * oneThreadMs) return
+    const message = `llama.cpp at ${threads} threads took ${msPerToken.toFixed(1)} ms per token, ${(msPerToken / oneThreadMs).toFixed(0)}× what 1 thread takes: another process is using the CPU; using 1 thread (--threads N to choose)`
+    this.log(this.collapseReported ? 'debug' : 'warn', message)
+    this.collapseReported = true
+    this.cooldownUntil = performance.now() + this.cooldownMs
+    this.cooldownMs *= 2
+    this.apply(1)
+  }
+
+  private apply(threads: number): void {
+    this.current = threads
+    this.setThreads(threads)
+  }
+}
+
+function inputsOf(facts: CpuFacts, openmp: boolean): Omit<ThreadInputs, 'freeCores'> {
+  return {physicalCores: facts.physicalCores, allowedCpus: facts.allowedCpus, quotaCores: facts.quotaCores, openmp}
+}

@@ -1,0 +1,128 @@
+import {afterEach, describe, expect, it, vi} from 'vitest'
+
+import type {CpuSnapshot} from '../../../src/lib/cpu/index.js'
+import {ThreadGovernor, type CpuFacts} from '../../../src/lib/engine/llama/thread-governor.js'
+import {TokenWatchdog} from '../../../src/lib/engine/llama/token-watchdog.js'
+
+// A 2-core machine; `busyMs` of other processes accumulates as the fake clock advances.
+function machine(): {facts: CpuFacts; sample: () => Promise<CpuSnapshot>; run: (ms: number, othersCores: number) => void} {
+  const state = {busyMs: 0, totalMs: 0}
+  const snapshot = (): CpuSnapshot => ({busyMs: state.busyMs, totalMs: state.totalMs, cpus: 2, ownMs: 0})
+  return {
+    facts: {physicalCores: 2, allowedCpus: 2, since: snapshot()},
+    sample: async () => snapshot(),
+    run: (ms, othersCores) => {
+      state.totalMs += 2 * ms
+      state.busyMs += othersCores * ms
+    },
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('ThreadGovernor', () => {
+  it('starts with the free cores: 1 thread next to one busy core, 2 on an idle machine (prebuilt)', async () => {
+    for (const [othersCores, expected] of [[1, 1], [0, 2]] as const) {
+      const m = machine()
+      m.run(1000, othersCores)
+      const set = vi.fn()
+      const governor = await ThreadGovernor.start({facts: m.facts, openmp: false, setThreads: set, log: () => {}, sample: m.sample})
+      expect(governor.threads).toBe(expected)
+      expect(set).toHaveBeenCalledWith(expected)
+    }
+  })
+
+  it('follows the load between records, looking again only every few seconds', async () => {
+    vi.useFakeTimers({toFake: ['performance']})
+    const m = machine()
+    m.run(1000, 0)
+    const set = vi.fn()
+    const governor = await ThreadGovernor.start({facts: m.facts, openmp: false, setThreads: set, log: () => {}, sample: m.sample})
+    expect(governor.threads).toBe(2)
+    m.run(1000, 1)
+    vi.advanceTimersByTime(1000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(2) // too soon to look again
+    m.run(5000, 1)
+    vi.advanceTimersByTime(5000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(1)
+    m.run(6000, 0)
+    vi.advanceTimersByTime(6000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(2)
+    expect(set.mock.calls.map(([threads]) => threads)).toEqual([2, 1, 2])
+  })
+
+  it('drops to 1 thread when generation collapses, says so once, and does not climb back during the cool-down', async () => {
+    vi.useFakeTimers({toFake: ['performance']})
+    const m = machine()
+    m.run(1000, 0)
+    const log = vi.fn()
+    const governor = await ThreadGovernor.start({facts: m.facts, openmp: false, setThreads: () => {}, log, sample: m.sample})
+    governor.afterRecord(100, 100) // 1 ms per token at 2 threads
+    expect(governor.threads).toBe(2)
+    governor.afterRecord(100, 5000) // 50 ms per token: far slower than 1 thread would be
+    expect(governor.threads).toBe(1)
+    expect(log.mock.calls.filter(([level]) => level === 'warn')).toHaveLength(1)
+    m.run(10_000, 0)
+    vi.advanceTimersByTime(10_000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(1) // idle again, but within the cool-down
+    m.run(60_000, 0)
+    vi.advanceTimersByTime(60_000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(2)
+  })
+
+  it('leaves a forced thread count alone', async () => {
+    const m = machine()
+    m.run(1000, 2)
+    const set = vi.fn()
+    const governor = await ThreadGovernor.start({facts: m.facts, openmp: false, forced: 2, setThreads: set, log: () => {}, sample: m.sample})
+    governor.afterRecord(100, 100)
+    governor.afterRecord(100, 10_000)
+    expect(governor.threads).toBe(2)
+    expect(set).not.toHaveBeenCalled()
+  })
+})
+
+describe('TokenWatchdog', () => {
+  it('fails a generation that yields no token in time, even when llama.cpp never returns', async () => {
+    vi.useFakeTimers()
+    const watchdog = new TokenWatchdog(1000, 0)
+    const outcome = watchdog.race(new Promise(() => {})).catch((error: {code?: string}) => error.code)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(watchdog.stalled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(watchdog.stalled).toBe(true)
+    expect(watchdog.signal.aborted).toBe(true)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(await outcome).toBe('E_STALLED')
+  })
+
+  it('is re-armed by every token and lets the first one take longer for a long prompt', async () => {
+    vi.useFakeTimers()
+    const watchdog = new TokenWatchdog(1000, 100) // 100 prompt tokens: +5 s for the first token
+    await vi.advanceTimersByTimeAsync(5500)
+    expect(watchdog.stalled).toBe(false)
+    watchdog.onTokens(1)
+    await vi.advanceTimersByTimeAsync(900)
+    watchdog.onTokens(1)
+    await vi.advanceTimersByTimeAsync(900)
+    expect(watchdog.stalled).toBe(false)
+    watchdog.stop()
+    expect(watchdog.tokens).toBe(2)
+  })
+
+  it('lets the caller abort without counting it as a stall', () => {
+    const controller = new AbortController()
+    const watchdog = new TokenWatchdog(1000, 0, controller.signal)
+    controller.abort()
+    expect(watchdog.signal.aborted).toBe(true)
+    expect(watchdog.stalled).toBe(false)
+    watchdog.stop()
+  })
+})
