@@ -8,7 +8,7 @@ export type {HwResult} from '../lib/use-cases/index.js'
 export default class Hw extends BaseCommand {
   static override summary = 'Show what this machine can run, at which quantization, and why.'
 
-  static override description = `Detects the CPU (model, physical/logical cores, SIMD), RAM (total, available, measured copy bandwidth), each GPU (name, vendor, VRAM) and the backend llama.cpp would use (CUDA, Vulkan, Metal or the CPU, and why not a GPU when a driver is present but unusable). Then, for every model of the catalog, it recommends the quantization (q4/q8/q16), GPU layers, context size and threads, with a one-line reason.
+  static override description = `Detects the CPU (model, physical/logical cores, SIMD), RAM (total, available, measured copy bandwidth), each GPU (name, vendor, VRAM) and the backend llama.cpp would use (CUDA, Vulkan, Metal or the CPU, and why not a GPU when a driver is present but unusable), and the llama.cpp binary (LLAMA.CPP: the native OpenMP build of \`npm run build:native\`, or node-llama-cpp's prebuilt one; \`JSL_MED_LLAMA_BINARY\` forces either). Then, for every model of the catalog, it recommends the quantization (q4/q8/q16), GPU layers, context size and threads, with a one-line reason.
 
 The memory estimate is weights + KV cache for the context + compute buffers. With a GPU, the highest quantization that fits entirely in VRAM wins; on the CPU every token reads all the weights, so the advice weighs speed (memory bandwidth / bytes per token) against quality. Threads are the physical cores: more threads than cores makes llama.cpp far slower. A probe that fails or times out is reported as unknown, never as an error.
 

@@ -4,7 +4,7 @@ import type {HwResult} from '../../src/commands/hw.js'
 import {runCli} from '../helpers/spawn-cli.js'
 import {loadSchema, validate} from '../unit/advisor/json-schema.js'
 
-const MACHINE_LINE = /^(CPU|RAM|GPU|BACKEND|OS) +\S/
+const MACHINE_LINE = /^(CPU|RAM|GPU|BACKEND|LLAMA\.CPP|OS) +\S/
 
 describe('bin/run.js hw (spawned)', () => {
   it('prints only the report on stdout and exits 0', async () => {

@@ -2,7 +2,7 @@ import {mkdir, readFile, rename, stat, writeFile} from 'node:fs/promises'
 import {arch, cpus, platform, release, totalmem} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
-import type {BenchModelInfo} from '../engine/index.js'
+import type {BenchModelInfo, LlamaBinary} from '../engine/index.js'
 import {detectPhysicalCores} from '../cpu/index.js'
 import {sha256File} from '../store/index.js'
 
@@ -24,10 +24,12 @@ export interface HardwareFingerprint {
   ramBytes: number
   os: string
   arch: string
+  /** The llama.cpp binary: the native build (`npm run build:native`) or the prebuilt, and whether it uses OpenMP. */
+  binary?: LlamaBinary
 }
 
 /** Describes this machine, with the backend facts of a loaded bench model when there is one. */
-export async function fingerprintHardware(threads: number, engine?: Pick<BenchModelInfo, 'gpu' | 'gpuDevices' | 'systemInfo'>): Promise<HardwareFingerprint> {
+export async function fingerprintHardware(threads: number, engine?: Pick<BenchModelInfo, 'binary' | 'gpu' | 'gpuDevices' | 'systemInfo'>): Promise<HardwareFingerprint> {
   const logical = cpus()
   const features = engine ? [...engine.systemInfo.matchAll(/(\w+) = 1/g)].map((match) => match[1]) : []
   return {
@@ -38,6 +40,7 @@ export async function fingerprintHardware(threads: number, engine?: Pick<BenchMo
     ramBytes: totalmem(),
     os: `${platform()} ${release()}`,
     arch: arch(),
+    ...(engine?.binary ? {binary: {kind: engine.binary.kind, openmp: engine.binary.openmp}} : {}),
   }
 }
 

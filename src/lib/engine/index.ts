@@ -1,9 +1,20 @@
 import {createEchoEngine} from './echo/engine.js'
 import type {Engine, EngineOptions} from './types.js'
 
+export {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from './defaults.js'
 export {ECHO_FAIL_MARKER} from './echo/engine.js'
 export {probeLlamaBackend} from './llama/probe-backend.js'
 export type {BackendGpuType, BackendProbe, ProbeBackendOptions} from './llama/probe-backend.js'
+export {
+  describeLlamaBinary,
+  findNativeLlamaBuild,
+  inspectLlamaBinary,
+  LLAMA_BINARY_CHOICES,
+  LLAMA_BINARY_ENV,
+  llamaBinaryOptions,
+  readLlamaBinaryChoice,
+} from './llama/binary.js'
+export type {LlamaBinary, LlamaBinaryChoice, LlamaBinaryOptions, LlamaBinaryState, LlamaBinaryStatus, NativeLlamaBuild} from './llama/binary.js'
 export {inspectGgufFile} from './llama/inspect-gguf.js'
 export type {GgufInspection, InspectGgufOptions} from './llama/inspect-gguf.js'
 export type * from './types.js'

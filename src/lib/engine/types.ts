@@ -1,6 +1,7 @@
 import type {GbnfJsonSchema} from 'node-llama-cpp'
 
 import type {ModelArchitecture} from '../catalog/index.js'
+import type {LlamaBinary} from './llama/binary.js'
 
 /** A JSON schema in the subset llama.cpp grammars support (node-llama-cpp's `GbnfJsonSchema`). */
 export type JsonSchema = GbnfJsonSchema
@@ -22,7 +23,10 @@ export interface EngineOptions {
   modelPath?: string
   /** GPU backend; default `auto` (falls back to the CPU when no GPU backend works). */
   gpu?: GpuChoice
-  /** CPU threads; default: the physical core count (more threads than free cores makes ggml far slower). */
+  /**
+   * CPU threads, fixed for the run. Default: the CPU that is free now (cgroup quota, affinity, the load of other
+   * processes), followed during the run: more threads than free cores makes ggml's spinning barrier collapse.
+   */
   threads?: number
   /** Context size per sequence in tokens; default: the model's training context, at most 4096. */
   contextSize?: number
@@ -39,6 +43,11 @@ export interface EngineOptions {
   verbose?: boolean
   /** Aborts model loading. */
   signal?: AbortSignal
+  /**
+   * A generation that yields no token for this long fails (E_STALLED) and the run goes on; the first token may take
+   * longer by the prompt's evaluation. Default {@link DEFAULT_TOKEN_TIMEOUT_MS}.
+   */
+  tokenTimeoutMs?: number
 }
 
 /** One chat turn to generate: a system prompt and a user message. */
@@ -97,6 +106,8 @@ export interface EngineInfo {
   /** The chat template wrapper node-llama-cpp chose (e.g. `ChatML`). */
   chatWrapper: string
   trainContextSize?: number
+  /** The llama.cpp binary that runs the model (llama engines only; `JSL_MED_LLAMA_BINARY` picks it). */
+  binary?: LlamaBinary
 }
 
 /**

@@ -1,4 +1,4 @@
-import type {BackendProbe} from '../engine/index.js'
+import type {BackendProbe, LlamaBinaryStatus} from '../engine/index.js'
 import {explainBackend} from './backend-reason.js'
 import {listGpus} from './gpus.js'
 import {
@@ -38,6 +38,7 @@ export const PROBE_TIMEOUTS_MS: Record<keyof HardwareProbes, number> = {
   graphics: 2500,
   bandwidth: 2000,
   backend: 10_000,
+  binary: 2000,
 }
 
 // Typical sustained bandwidths, used only when the measurement fails: Apple silicon, ARM boards, x86 desktops.
@@ -72,7 +73,7 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
     // The backend probe has its own deadline and reports failures in-band; the outer limit is a backstop.
     return run('backend', () => probes.backend({timeoutMs: limits.backend, load, logger}))
   })
-  const [cpu, memory, os, bandwidth, backendProbe, driverFacts, controllers] = await Promise.all([
+  const [cpu, memory, os, bandwidth, backendProbe, driverFacts, controllers, binary] = await Promise.all([
     run('cpu', () => probes.cpu()),
     run('memory', () => probes.memory()),
     run('os', () => probes.os()),
@@ -80,8 +81,9 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
     backend,
     drivers,
     graphics,
+    run('binary', () => probes.binary()),
   ])
-  const results: ProbeResults = {cpu, memory, os, bandwidth, backend: backendProbe, drivers: driverFacts, graphics: controllers}
+  const results: ProbeResults = {cpu, memory, os, bandwidth, backend: backendProbe, drivers: driverFacts, graphics: controllers, binary}
   for (const [name, result] of Object.entries(results)) {
     logger('debug', `hw probe ${name}: ${result.durationMs} ms${result.error ? ` (${result.error})` : ''}`)
   }
@@ -147,6 +149,7 @@ interface ProbeResults {
   backend: Settled<BackendProbe>
   drivers: Settled<DriverFacts>
   graphics: Settled<GraphicsController[]>
+  binary: Settled<LlamaBinaryStatus>
 }
 
 function assembleProfile(results: ProbeResults): HardwareProfile {
@@ -217,10 +220,22 @@ function assembleProfile(results: ProbeResults): HardwareProfile {
       vramFreeBytes: name !== 'cpu' && name !== 'unknown' ? (probe.vram?.freeBytes ?? null) : null,
       llamaCppRelease: probe.llamaCppRelease ?? null,
       reason: explainBackend(name, probe, drivers, gpus),
+      binary: llamaBinary(probe, results.binary, unknown),
     },
     drivers,
     unknowns,
   }
+}
+
+/** The binary llama.cpp said it loaded from, else what the files tell. */
+function llamaBinary(probe: BackendProbe, files: Settled<LlamaBinaryStatus>, unknown: (field: string, reason?: string) => void): LlamaBinaryStatus | null {
+  if (probe.binary) {
+    const nativeBuilt = files.value?.nativeBuilt ?? probe.binary.kind === 'native'
+    return {...probe.binary, choice: files.value?.choice ?? 'auto', nativeBuilt, checkedBy: 'llama.cpp'}
+  }
+
+  if (!files.value) unknown('backend.binary', files.error)
+  return files.value ?? null
 }
 
 function checkedBy(probe: BackendProbe): HardwareProfile['backend']['checkedBy'] {

@@ -5,7 +5,7 @@ import {availableParallelism, cpus, freemem, platform, release, totalmem} from '
 import {join} from 'node:path'
 import {Worker} from 'node:worker_threads'
 
-import {probeLlamaBackend, type BackendProbe, type ProbeBackendOptions} from '../engine/index.js'
+import {inspectLlamaBinary, probeLlamaBackend, type BackendProbe, type LlamaBinaryStatus, type ProbeBackendOptions} from '../engine/index.js'
 import type {HardwareProfile} from './types.js'
 
 /** CPU facts from systeminformation. */
@@ -52,6 +52,8 @@ export interface HardwareProbes {
   /** Memory bandwidth in bytes per second. */
   bandwidth(timeoutMs: number): Promise<number>
   backend(options: ProbeBackendOptions): Promise<BackendProbe>
+  /** Which llama.cpp binary a load would take, from the files (without loading llama.cpp). */
+  binary(): Promise<LlamaBinaryStatus>
 }
 
 type SystemInformation = typeof import('systeminformation')
@@ -95,6 +97,7 @@ export const systemProbes: HardwareProbes = {
   graphics: describeGraphics,
   bandwidth: measureBandwidth,
   backend: probeLlamaBackend,
+  binary: () => inspectLlamaBinary(),
 }
 
 /** The facts Node itself knows, used when systeminformation fails. */

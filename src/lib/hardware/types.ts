@@ -1,3 +1,5 @@
+import type {LlamaBinaryStatus} from '../engine/index.js'
+
 /** A llama.cpp GPU backend. */
 export type GpuBackend = 'cuda' | 'metal' | 'vulkan'
 
@@ -74,6 +76,11 @@ export interface HardwareProfile {
     vramFreeBytes: number | null
     llamaCppRelease: string | null
     reason: {code: BackendReasonCode; message: string}
+    /**
+     * The llama.cpp binary a CPU load takes (`JSL_MED_LLAMA_BINARY`, native build or prebuilt) and whether it uses
+     * OpenMP; from llama.cpp when it was loaded, else from the files. Null when unknown; absent in older documents.
+     */
+    binary?: LlamaBinaryStatus | null
   }
   /** GPU drivers and runtime libraries found on disk; only checked on Linux (`checked: false` elsewhere). */
   drivers: {

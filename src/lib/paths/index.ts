@@ -71,6 +71,11 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
   {name: 'JSL_MED_CONFIG_DIR', description: 'configuration directory', defaultValue: '$XDG_CONFIG_HOME/jsl-med (~/.config/jsl-med)'},
   {name: 'JSL_MED_MODELS_DIR', description: 'model store (installed models and manifest.json); `--models-dir` wins', defaultValue: '$JSL_MED_DATA_DIR/models'},
   {name: 'JSL_MED_OFFLINE', description: '`1` or `true`: never use the network (as `--offline`)', defaultValue: 'unset'},
+  {
+    name: 'JSL_MED_LLAMA_BINARY',
+    description: 'llama.cpp binary: `auto` (the native OpenMP build of `npm run build:native` when there is one, else the prebuilt), `prebuilt` or `native`',
+    defaultValue: 'auto',
+  },
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
   {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},

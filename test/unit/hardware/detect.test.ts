@@ -30,6 +30,7 @@ function fakeProbes(overrides: Partial<HardwareProbes> = {}): HardwareProbes {
     graphics: async () => [],
     bandwidth: async () => 20e9,
     backend: async () => backendProbe(),
+    binary: async () => ({kind: 'prebuilt', openmp: false, choice: 'auto', nativeBuilt: false, checkedBy: 'files'}),
     ...overrides,
   }
 }
@@ -56,8 +57,19 @@ describe('detectHardware with injected probes', () => {
     const profile = await detectHardware({loadBackend: 'always', probes: fakeProbes({backend})})
     expect(backend).toHaveBeenCalledWith(expect.objectContaining({load: 'always'}))
     expect(profile.backend).toMatchObject({name: 'cpu', loaded: true, checkedBy: 'llama.cpp', llamaCppRelease: 'v0.5.0'})
+    expect(profile.backend.binary).toEqual({kind: 'prebuilt', openmp: false, choice: 'auto', nativeBuilt: false, checkedBy: 'files'})
     expect(profile.cpu.simd).toContain('AVX-512')
     expect(profile.cpu.llamaSystemInfo).toBe('CPU : AVX2 = 1 | AVX512 = 1 |')
+  })
+
+  it('takes the binary from llama.cpp when it was loaded, and from the files otherwise', async () => {
+    const backend = async (): Promise<BackendProbe> => backendProbe({loaded: true, systemInfo: 'CPU : AVX2 = 1 | OPENMP = 1 |', binary: {kind: 'native', openmp: true}})
+    const binary = async () => ({kind: 'native' as const, openmp: true, choice: 'auto' as const, nativeBuilt: true, checkedBy: 'files' as const})
+    const loaded = await detectHardware({loadBackend: 'always', probes: fakeProbes({backend, binary})})
+    expect(loaded.backend.binary).toEqual({kind: 'native', openmp: true, choice: 'auto', nativeBuilt: true, checkedBy: 'llama.cpp'})
+    const failed = await detectHardware({probes: fakeProbes({binary: async () => Promise.reject(new Error('JSL_MED_LLAMA_BINARY=fast is not one of auto, prebuilt, native'))})})
+    expect(failed.backend.binary).toBeNull()
+    expect(failed.unknowns).toContainEqual({field: 'backend.binary', reason: 'binary probe: JSL_MED_LLAMA_BINARY=fast is not one of auto, prebuilt, native'})
   })
 
   it('reports a GPU llama.cpp uses, with VRAM, merged with systeminformation facts', async () => {

@@ -9,7 +9,7 @@ export function renderHwReport(result: HwResult): string {
   const lines = [...renderMachine(hardware), '']
   const threads = hardware.cpu.physicalCores
   lines.push(
-    `Recommendations (context ${formatTokens(result.assumptions.contextSize)} unless noted; ${threads} ${threads === 1 ? 'thread' : 'threads'} = physical cores, since more threads than cores makes llama.cpp's thread pool spin)`,
+    `Recommendations (context ${formatTokens(result.assumptions.contextSize)} unless noted; at most ${threads} ${threads === 1 ? 'thread' : 'threads'} = physical cores; each run uses the cores free then, since more threads than free cores makes llama.cpp's thread pool spin)`,
     '',
   )
   const rows = result.models.map((model) => {
@@ -59,9 +59,25 @@ function renderMachine(hardware: HardwareProfile): string[] {
   const {backend} = hardware
   const label = BACKEND_NAMES[backend.name] ?? backend.name.toUpperCase()
   rows.push(['BACKEND', `${label}: ${backend.reason.message}${backend.llamaCppRelease ? ` (llama.cpp ${backend.llamaCppRelease})` : ''}`])
+  if (backend.binary) rows.push(['LLAMA.CPP', describeBinary(backend.binary, backend.name === 'cpu' || backend.name === 'unknown')])
   rows.push(['OS', `${os.distro ?? os.platform} (${os.platform} ${os.arch}${os.release ? `, ${os.release}` : ''})`])
   const width = Math.max(...rows.map(([key]) => key.length))
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+}
+
+/** `native, OpenMP`, or the prebuilt with the step that makes the native build (worth it on the CPU). */
+function describeBinary(binary: NonNullable<HardwareProfile['backend']['binary']>, onCpu: boolean): string {
+  const override = binary.choice === 'auto' ? '' : ` (JSL_MED_LLAMA_BINARY=${binary.choice})`
+  if (binary.kind === null) return `none: JSL_MED_LLAMA_BINARY=native, but there is no native build — run npm run build:native`
+  const openmp = binary.openmp === null ? 'OpenMP unknown' : binary.openmp ? 'OpenMP' : 'no OpenMP'
+  let advice = ''
+  if (binary.kind === 'prebuilt' && !binary.openmp && onCpu) {
+    advice = binary.nativeBuilt ? '; a native OpenMP build is there, unset JSL_MED_LLAMA_BINARY to use it' : ' — run npm run build:native for full speed on a busy machine'
+  } else if (binary.kind === 'native' && binary.openmp === false) {
+    advice = ' — install libgomp and run npm run build:native -- --force'
+  }
+
+  return `${binary.kind}, ${openmp}${override}${advice}`
 }
 
 function table(header: string[], rows: string[][]): string[] {

@@ -5,6 +5,16 @@ import type {Llama, LlamaLogLevel, LlamaModel} from 'node-llama-cpp'
 import {AppError, EngineError, InterruptedError, ResourceError} from '../../errors/index.js'
 import type {EngineLogger, GpuChoice} from '../types.js'
 import {validateGgufFile} from '../../gguf/index.js'
+import {
+  describeLlamaBinary,
+  findNativeLlamaBuild,
+  firstLoadedLlamaBinary,
+  llamaBinaryOptions,
+  noNativeBinaryError,
+  noteLoadedLlamaBinary,
+  readLlamaBinaryChoice,
+  type LlamaBinary,
+} from './binary.js'
 
 /** Options of {@link loadLlamaModel}. */
 export interface LoadLlamaModelOptions {
@@ -27,21 +37,28 @@ export interface LoadedLlamaModel {
   modelPath: string
   /** Wall time of loading the model, in milliseconds. */
   loadMs: number
+  /** The llama.cpp binary that runs it (`JSL_MED_LLAMA_BINARY` picks it). */
+  binary: LlamaBinary
 }
 
 /**
  * Validates a GGUF file, starts llama.cpp with our stderr logger (its default logger writes to stdout),
- * a bounded thread count and never a build from source, and loads the model. Every failure is an AppError.
+ * a bounded thread count and never a build from source, and loads the model. The binary is the one
+ * `JSL_MED_LLAMA_BINARY` picks (default: the native build when there is one). Every failure is an AppError.
  */
 export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<LoadedLlamaModel> {
   const modelPath = resolve(options.modelPath)
   await validateGgufFile(modelPath)
+  const choice = readLlamaBinaryChoice()
+  const native = await findNativeLlamaBuild()
+  if (choice === 'native' && !native.built) throw noNativeBinaryError(native.building ? 'the native build is still being built' : `there is no native build (${native.dir})`)
   const nlc = await import('node-llama-cpp')
   const logger = options.logger ?? (() => {})
+  if (choice === 'auto' && native.building) logger('debug', 'A native llama.cpp build is under way (npm run build:native); this run takes the prebuilt binary')
   let llama: Llama
   try {
     llama = await nlc.getLlama({
-      build: 'never',
+      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, loadedBefore: firstLoadedLlamaBinary()}),
       gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
       logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
       logger: (level, message) => forwardLog(logger, level, message),
@@ -49,16 +66,19 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
       progressLogs: false,
     })
   } catch (error) {
+    if (choice === 'native') throw noNativeBinaryError(`its build did not load for --gpu ${options.gpu ?? 'auto'}`, error)
     throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {
       cause: error,
       hint: 'Use --gpu auto (falls back to the CPU) or --gpu off; a CUDA or Vulkan backend needs its driver and runtime installed.',
     }, 'E_BACKEND')
   }
 
+  const binary = describeLlamaBinary(llama)
+  noteLoadedLlamaBinary(binary)
   const started = performance.now()
   try {
     const model = await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
-    return {nlc, llama, model, modelPath, loadMs: performance.now() - started}
+    return {nlc, llama, model, modelPath, loadMs: performance.now() - started, binary}
   } catch (error) {
     await llama.dispose()
     throw translateLlamaError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)

@@ -1,6 +1,15 @@
 import type {LlamaLogLevel} from 'node-llama-cpp'
 
 import type {EngineLogger} from '../types.js'
+import {
+  describeLlamaBinary,
+  findNativeLlamaBuild,
+  firstLoadedLlamaBinary,
+  llamaBinaryOptions,
+  noteLoadedLlamaBinary,
+  readLlamaBinaryChoice,
+  type LlamaBinary,
+} from './binary.js'
 
 /** A llama.cpp GPU backend, or `false` for the CPU. */
 export type BackendGpuType = 'cuda' | 'metal' | 'vulkan' | false
@@ -38,6 +47,8 @@ export interface BackendProbe {
   systemInfo?: string
   /** The llama.cpp release the binary was built from, e.g. `v0.5.0`. */
   llamaCppRelease?: string
+  /** The binary llama.cpp was loaded from (`JSL_MED_LLAMA_BINARY` picks it), when it was loaded. */
+  binary?: LlamaBinary
   /** Warnings and errors node-llama-cpp logged while probing (e.g. why a CUDA binary did not load). */
   messages: string[]
   /** Why the probe failed or stopped early; the fields above are then partial. */
@@ -75,9 +86,11 @@ export async function probeLlamaBackend(options: ProbeBackendOptions = {}): Prom
     const load = options.load ?? 'auto'
     if (load === 'never' || (load === 'auto' && !hasGpuLibrary)) return probe
 
+    const choice = readLlamaBinaryChoice()
+    const native = await findNativeLlamaBuild()
     const pending = nlc.getLlama({
+      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, loadedBefore: firstLoadedLlamaBinary()}),
       gpu: 'auto',
-      build: 'never',
       logLevel: 'warn' as LlamaLogLevel,
       logger: (level, message) => log(level, message),
       progressLogs: false,
@@ -92,6 +105,8 @@ export async function probeLlamaBackend(options: ProbeBackendOptions = {}): Prom
       probe.cpuMathCores = llama.cpuMathCores
       probe.systemInfo = llama.systemInfo.trim()
       probe.llamaCppRelease = llama.llamaCppRelease.release
+      probe.binary = describeLlamaBinary(llama)
+      noteLoadedLlamaBinary(probe.binary)
       const [vram, names] = await beforeDeadline(Promise.all([llama.getVramState(), llama.getGpuDeviceNames()]), deadline, 'reading VRAM')
       probe.gpuNames = names
       if (llama.gpu !== false) probe.vram = {totalBytes: vram.total, freeBytes: vram.free, unifiedBytes: vram.unifiedSize}
