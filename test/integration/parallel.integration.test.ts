@@ -1,3 +1,6 @@
+import {mkdtemp, readFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
 import {afterAll, describe, expect, inject, it} from 'vitest'
@@ -33,7 +36,7 @@ describe('-j (parallel sequences in one context, real llama.cpp)', () => {
     expect(eight.map((r) => r.id)).toEqual(one.map((r) => r.id))
     expect(one.map((r) => r.id)).toEqual(Array.from({length: 24}, (_, i) => `n${i}`))
     // Content may differ where batched arithmetic differs from single-sequence arithmetic; it is
-    // measured by scripts/bench-throughput.js, not asserted here.
+    // measured by scripts/bench-load.js (section ner), not asserted here.
     for (const record of eight) expect(Array.isArray(record.entities)).toBe(true)
   })
 
@@ -48,8 +51,23 @@ describe('-j (parallel sequences in one context, real llama.cpp)', () => {
     expect(evaluated[0]).toBeGreaterThan(engine.countTokens(system))
     for (const count of evaluated.slice(1)) expect(count).toBeLessThan(engine.countTokens(system) / 2)
     // Whether the copied prefix gives the same text as evaluating it is measured (batched arithmetic may
-    // differ at temperature 0) by scripts/bench-throughput.js, not asserted.
+    // differ at temperature 0) by scripts/bench-load.js (section ner), not asserted.
     for (const generation of generations) expect(generation.outputTokens).toBeGreaterThan(0)
+  })
+
+  it('-j auto (the default) loads 4 sequences, probes 1 against 4 once, and records the choice in the audit log', async () => {
+    const audit = join(await mkdtemp(join(tmpdir(), 'jsl-med-auto-')), 'audit.ndjson')
+    const {code, stdout, stderr} = await runCli(['ner', '-m', modelPath, '--threads', '1', '--max-tokens', '24', '--verbose', '--audit', audit], input)
+    expect(code, stderr).toBe(0)
+    expect(stdout.trim().split('\n').map((line) => JSON.parse(line).id)).toEqual(Array.from({length: 24}, (_, i) => `n${i}`))
+    expect(stderr).toMatch(/"sequences":4/)
+    const decisions = stderr.match(/-j auto: 1 → 4 sequences: \d+ vs \d+ tokens\/s, (?:keeping 4|back to 1)/g)
+    expect(decisions).toHaveLength(1)
+    const lines = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as {parameters: {parallel: number; sequences: number}})
+    expect(lines).toHaveLength(24)
+    expect(lines.slice(0, 3).map((line) => line.parameters.parallel)).toEqual([1, 1, 1])
+    for (const line of lines) expect(line.parameters).toMatchObject({parallel: expect.toBeOneOf([1, 4]), sequences: 4})
+    expect(lines.at(-1)!.parameters.parallel).toBe(decisions![0].endsWith('keeping 4') ? 4 : 1)
   })
 
   it('refuses a -j that will not fit in memory with exit 6 and the largest -j that does', async () => {

@@ -4,6 +4,9 @@ import type {ChatRequest, Engine, Generation} from '../engine/index.js'
 import {AppError, InputError, InterruptedError, PartialFailureError, toAppError} from '../errors/index.js'
 import type {InputRecord, LineWriter, RecordSource} from '../io/index.js'
 import type {Task, TaskSettings} from '../tasks/index.js'
+import {adaptiveLimiter, fixedLimiter, type ConcurrencyLimiter, type Lease, type ParallelDecision} from './concurrency.js'
+
+export type {ParallelDecision} from './concurrency.js'
 
 /** How results are written: one JSON record per input record, or the task's human-readable text. */
 export type OutputFormat = 'ndjson' | 'text'
@@ -27,6 +30,8 @@ export interface RecordReport {
   promptTokens: number
   outputTokens: number
   durationMs: number
+  /** Records allowed to run at once when this one started (`parallel`, or what `auto` had chosen by then). */
+  parallel: number
 }
 
 /** Options of {@link runTask}. */
@@ -42,8 +47,16 @@ export interface RunTaskOptions<Result> {
   field?: string
   /** Input field holding the record id; default `id`. */
   idField?: string
-  /** Records processed at once; default: the engine's sequence count. Output order never changes. */
-  parallel?: number
+  /**
+   * Records processed at once; default: the engine's sequence count. Output order never changes. `auto` runs one
+   * record at a time, then `sequences` at a time, and keeps the faster in model tokens per second (see
+   * {@link ParallelDecision}); a `sequences` of 1 makes it 1.
+   */
+  parallel?: number | 'auto'
+  /** With `parallel: 'auto'`: the most records at once, compared with one; default: the engine's sequence count. */
+  sequences?: number
+  /** With `parallel: 'auto'`: called once with what was measured and kept, or `undefined` when too few records ran. */
+  onParallelDecision?: (decision: ParallelDecision | undefined) => void
   /** Stop at the first failed record and throw its error; default false (write an error record, go on). */
   failFast?: boolean
   /** Records for which this returns true are skipped without output (they are done already: `--resume`). */
@@ -78,11 +91,13 @@ export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<
   const {source, writer, signal} = options
   const format = options.outputFormat ?? defaultOutputFormat(options.task, source.format, false)
   const idField = options.idField ?? 'id'
-  const window = Math.max(1, options.parallel ?? options.engine.info.sequences) * 2
+  const {limiter, window} = limiterFor(options)
   const inflight: Array<Promise<Outcome<Result>>> = []
   let records = 0
   let failed = 0
   let skipped = 0
+  /** Records begun so far: their input order, for the limiter. */
+  let begun = 0
   let firstError: AppError | undefined
 
   const writeOutcome = async (outcome: Outcome<Result>): Promise<void> => {
@@ -116,12 +131,14 @@ export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<
         continue
       }
 
-      inflight.push(processRecord(input, options, taskSignal))
+      inflight.push(processRecord(input, begun++, options, limiter, taskSignal))
       if (inflight.length >= window) await writeOutcome(await inflight.shift()!)
     }
 
     while (inflight.length > 0) await writeOutcome(await inflight.shift()!)
+    limiter.finish()
   } finally {
+    limiter.close()
     stop.abort()
     await Promise.allSettled(inflight)
   }
@@ -132,10 +149,22 @@ export async function runTask<Result>(options: RunTaskOptions<Result>): Promise<
   return {records, failed, skipped, durationMs: performance.now() - started}
 }
 
-async function processRecord<Result>(input: InputRecord, options: RunTaskOptions<Result>, signal: AbortSignal): Promise<Outcome<Result>> {
-  const started = performance.now()
+/** The records-at-once limiter of a run, and its ordered window: twice the most records that may run at once. */
+function limiterFor(options: Pick<RunTaskOptions<unknown>, 'engine' | 'onParallelDecision' | 'parallel' | 'sequences'>): {limiter: ConcurrencyLimiter; window: number} {
+  if (options.parallel !== 'auto') {
+    const parallel = Math.max(1, options.parallel ?? options.engine.info.sequences)
+    return {limiter: fixedLimiter(parallel), window: parallel * 2}
+  }
+
+  const sequences = Math.max(1, options.sequences ?? options.engine.info.sequences)
+  if (sequences === 1) return {limiter: fixedLimiter(1), window: 2}
+  return {limiter: adaptiveLimiter({sequences, onDecision: options.onParallelDecision}), window: sequences * 2}
+}
+
+async function processRecord<Result>(input: InputRecord, order: number, options: RunTaskOptions<Result>, limiter: ConcurrencyLimiter, signal: AbortSignal): Promise<Outcome<Result>> {
+  let started = performance.now()
   const field = options.field ?? 'text'
-  const report: RecordReport = {ref: recordRef(input, options.idField ?? 'id'), status: 'ok', calls: 0, promptTokens: 0, outputTokens: 0, durationMs: 0}
+  const report: RecordReport = {ref: recordRef(input, options.idField ?? 'id'), status: 'ok', calls: 0, promptTokens: 0, outputTokens: 0, durationMs: 0, parallel: limiter.limit}
   const fail = (error: AppError): Outcome<Result> => {
     report.status = 'error'
     report.errorCode = error.code
@@ -151,17 +180,46 @@ async function processRecord<Result>(input: InputRecord, options: RunTaskOptions
   }
 
   report.inputSha256 = createHash('sha256').update(text).digest('hex')
-  try {
-    const result = await options.task.run(text, {engine: meter(options.engine, report), settings: options.settings, signal, record: input.value})
-    report.durationMs = performance.now() - started
-    return {input, report, result}
-  } catch (error) {
-    return fail(toAppError(error))
+  // A record the limiter stops (`auto` found many at once far slower than one) runs again from the start.
+  let granted = limiter.acquire(signal, order)
+  for (;;) {
+    let lease: Lease
+    try {
+      if (granted instanceof Promise) {
+        lease = await granted
+        // A record's time is its own: it starts when the record may run, not while it waits for the limiter.
+        started = performance.now()
+      } else {
+        lease = granted
+      }
+    } catch (error) {
+      return fail(toAppError(error))
+    }
+
+    Object.assign(report, {parallel: lease.limit, calls: 0, promptTokens: 0, outputTokens: 0})
+    let tokens = 0
+    try {
+      const engine = meter(options.engine, report, (count) => (tokens += count))
+      const recordSignal = lease.signal ? AbortSignal.any([signal, lease.signal]) : signal
+      const result = await options.task.run(text, {engine, settings: options.settings, signal: recordSignal, record: input.value})
+      report.durationMs = performance.now() - started
+      return {input, report, result}
+    } catch (error) {
+      if (lease.redo && !signal.aborted) {
+        // Queued again before the lease goes, so that this record, earlier than any waiting, runs next.
+        granted = limiter.acquire(signal, order)
+        continue
+      }
+
+      return fail(toAppError(error))
+    } finally {
+      lease.release(tokens)
+    }
   }
 }
 
-/** The engine as one record sees it: every call is counted into the record's report. */
-function meter(engine: Engine, report: RecordReport): Engine {
+/** The engine as one record sees it: every call is counted into the record's report, and its model tokens into `onTokens`. */
+function meter(engine: Engine, report: RecordReport, onTokens: (count: number) => void): Engine {
   return {
     info: engine.info,
     countTokens: (text) => engine.countTokens(text),
@@ -171,6 +229,7 @@ function meter(engine: Engine, report: RecordReport): Engine {
       const generation = await engine.chat(request)
       report.promptTokens += generation.promptTokens
       report.outputTokens += generation.outputTokens
+      onTokens((generation.evaluatedPromptTokens ?? generation.promptTokens) + generation.outputTokens)
       return generation
     },
     dispose: () => engine.dispose(),

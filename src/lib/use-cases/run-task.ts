@@ -1,14 +1,13 @@
 import type {Writable} from 'node:stream'
 
-import {adviseParallel} from '../advisor/index.js'
 import {openAuditLog, type AuditLog} from '../audit/index.js'
-import {createEngine, type ContextFitRequest, type Engine, type EngineLogger, type EngineOptions, type GpuChoice} from '../engine/index.js'
-import {ResourceError, UsageError} from '../errors/index.js'
-import {formatBytes} from '../format/index.js'
+import {createEngine, type Engine, type EngineLogger, type EngineOptions, type GpuChoice} from '../engine/index.js'
+import {UsageError} from '../errors/index.js'
 import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
-import {defaultOutputFormat, describe, runTask, type OutputFormat, type RunSummary} from '../pipeline/index.js'
+import {defaultOutputFormat, describe, runTask, type OutputFormat, type ParallelDecision, type RunSummary} from '../pipeline/index.js'
 import {resolveModelPath, sha256File} from '../store/index.js'
 import type {Task} from '../tasks/index.js'
+import {createEngineForParallel} from './parallel-engine.js'
 
 /** Options of {@link runTaskOverRecords}: what a task command's flags say, in camelCase. */
 export interface RunTaskOptions {
@@ -24,12 +23,17 @@ export interface RunTaskOptions {
   threads?: number
   /** Context per sequence, in tokens; default: the model's, capped by the engine. */
   contextSize?: number
-  /** Records generated at once (sequences in one context). */
-  parallel: number
+  /**
+   * Records generated at once (sequences in one context). `auto` loads 4 sequences (fewer when memory is short) and
+   * lets the pipeline keep 4 records at once only when that measures at least 10% faster than one at a time.
+   */
+  parallel: 'auto' | number
   /** Generation limits of every model call. */
   maxTokens: number
   temperature: number
   seed?: number
+  /** A generation without a token for this long fails as stalled; default: the engine's (120 s). */
+  tokenTimeoutMs?: number
   /** Input field holding the text, and the one holding the id. */
   field: string
   idField: string
@@ -77,22 +81,27 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     const resume = options.resumeFrom === undefined ? undefined : await readResumeState(options.resumeFrom, options.idField)
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
-    engine = await (options.createEngine ?? createEngine)({
+    const create = options.createEngine ?? createEngine
+    const opened = await createEngineForParallel(options.parallel, options.engine, (sequences, checkFit) => create({
       kind: options.engine,
       modelPath,
       gpu: options.gpu,
       threads: options.threads,
       contextSize: options.contextSize,
-      sequences: options.parallel,
+      sequences,
       logger: log,
       verbose: options.verbose,
       signal: options.signal,
-      checkFit: refuseParallelBeyondMemory,
-    })
+      tokenTimeoutMs: options.tokenTimeoutMs,
+      checkFit,
+    }), log)
+    engine = opened.engine
     log('debug', `engine: ${JSON.stringify(engine.info)}`)
     const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed}
+    // `-j auto` records per line the records at once the line's record ran with, and the sequences loaded.
+    const parameters: Record<string, unknown> = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
+    if (options.parallel === 'auto') parameters.sequences = opened.sequences
     if (options.auditPath) {
-      const parameters = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
       audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
     }
 
@@ -117,12 +126,16 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
       field: options.field,
       idField: options.idField,
       parallel: options.parallel,
+      sequences: opened.sequences,
+      onParallelDecision: (decision) => log('debug', describeDecision(decision, opened.sequences)),
       failFast: options.failFast,
       skip: resume ? (record) => resume.done.has(recordKey(record)) : undefined,
       signal: options.signal,
       onRecordError: (error, ref) => log('warn', `record ${describe(ref)}: [${error.code}] ${error.message}`),
       onRecordDone: (report) => {
         options.onProgress?.({stage: 'running', done: ++done})
+        // The audit log reads its parameters when it writes a line (synchronously): this line gets its record's value.
+        parameters.parallel = report.parallel
         void audit?.write(report)
       },
     })
@@ -137,17 +150,14 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
   }
 }
 
-/** Refuses a `-j` whose KV caches will not fit (exit 6), naming the largest `-j` that does. */
-function refuseParallelBeyondMemory(request: ContextFitRequest): void {
-  const availableBytes = request.freeRamBytes + (request.gpuLayers > 0 ? request.freeVramBytes : 0)
-  const advice = adviseParallel({architecture: request.shape, contextSize: request.contextSize, sequences: request.sequences, availableBytes})
-  if (advice.fits) return
-  throw new ResourceError(
-    `-j ${request.sequences} at ${request.contextSize} tokens per sequence needs about ${formatBytes(advice.neededBytes, 'binary')} for its KV caches; ${formatBytes(availableBytes, 'binary')} is free`,
-    {
-      hint: advice.maxSequences > 0 ? `Use -j ${advice.maxSequences} or fewer, or lower --context-size.` : 'Lower --context-size, or use a smaller model.',
-      details: {sequences: request.sequences, maxSequences: advice.maxSequences, contextSize: request.contextSize},
-    },
-    'E_PARALLEL_TOO_LARGE',
-  )
+/** The `--verbose` line of a `-j auto` run, e.g. `-j auto: 1 → 4 sequences: 812 vs 1460 tokens/s, keeping 4`. */
+function describeDecision(decision: ParallelDecision | undefined, sequences: number): string {
+  if (!decision) return `-j auto: too few records to compare 1 and ${sequences} at once; ran 1 at a time`
+  const single = Math.round(decision.singleTokensPerSecond)
+  const rates =
+    decision.parallelRecords === 0
+      ? `${single} tokens/s, and no record done at ${decision.sequences} at once in the time 1 at a time needs`
+      : `${single} vs ${Math.round(decision.parallelTokensPerSecond)} tokens/s`
+  const redone = decision.redone > 0 ? ` (${decision.redone} ${decision.redone === 1 ? 'record' : 'records'} redone)` : ''
+  return `-j auto: 1 → ${decision.sequences} sequences: ${rates}, ${decision.chosen === 1 ? `back to 1${redone}` : `keeping ${decision.chosen}`}`
 }

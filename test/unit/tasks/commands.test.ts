@@ -72,6 +72,20 @@ describe('ner, soap and summarize commands (echo engine, in process)', () => {
     expect(text.stdout).toMatch(/^SUBJECTIVE\n[\s\S]*\n\nOBJECTIVE\n[\s\S]*\n\nASSESSMENT\n[\s\S]*\n\nPLAN\n/)
   })
 
+  it('-j takes auto (the default) or 1 to 256, and refuses anything else as a usage error (exit 2)', async () => {
+    for (const parallel of [[], ['-j', 'auto'], ['-j', '1'], ['--parallel', '256']]) {
+      const {stdout, error} = await runCommand(['summarize', '--engine', 'echo', '-i', records, ...parallel], {root})
+      expect(error).toBeUndefined()
+      expect(lines(stdout).map((record) => record.id)).toEqual(['a', 'b'])
+    }
+
+    for (const bad of ['0', '257', '1.5', 'fast']) {
+      const {error, stderr} = await runCommand(['summarize', '--engine', 'echo', '-i', records, '-j', bad], {root})
+      expect(error?.oclif?.exit).toBe(2)
+      expect(stderr).toContain('Expected auto or a whole number from 1 to 256')
+    }
+  })
+
   it('summarize takes --style and --max-words, and keeps text output for a text document', async () => {
     const {stdout, error} = await runCommand(['summarize', '--engine', 'echo', '-i', note, '--style', 'discharge', '--max-words', '2'], {root})
     expect(error).toBeUndefined()
