@@ -5,7 +5,7 @@ export type {BenchResult} from '../lib/cli/index.js'
 export default class Bench extends BaseCommand {
   static override summary = 'Measure speed per quantization and medical accuracy on this machine.'
 
-  static override description = `Speed: llama-bench's pp512 and tg128 (prompt processing and generation, tokens/s as mean ± sd over -r repetitions after a warm-up; random token ids, fixed counts, EOS cannot end a run), time to first token and peak RSS.
+  static override description = `Speed: llama-bench's pp512 and tg128 (prompt processing and generation, tokens/s as mean ± sd over -r repetitions after a warm-up; random token ids, fixed counts, EOS cannot end a run), time to first token and peak RSS. Without --threads, the speed tests run at the threads the cores free just before each model loads allow (the record says how many and why). The repetitions run as rounds, and each record lists the 1-minute load average at the start of each round. --llama-bench PATH runs llama.cpp's own llama-bench (-r 1, same model and -p/-n/-t) at the start of every round, so both programs see the same load; the record then holds its figures and the ratio. --busy-cores N, a benchmarking aid, keeps N cores busy with child processes while measuring.
 
 Accuracy (--tasks medqa,medmcqa,pubmedqa,mmlu-med): the lm-evaluation-harness multimedqa prompts; "loglik" scoring picks the choice with the highest log-likelihood (lm-eval "acc"), "generate" parses the answer from generated text. Each task gets N, correct, accuracy and a 95% Wilson interval; with more than one task a "medical" record micro-averages them. NER (--tasks ner = BC5CDR, ner-ncbi = NCBI-disease): precision, recall and F1, strict and overlap. Datasets come from --data-dir, a folder laid out like data/bench with the original file names (downloading them is not implemented yet).
 
@@ -13,6 +13,7 @@ stdout gets one NDJSON line per (model, quant, task) with the hardware fingerpri
 
   static override examples = [
     {description: 'Speed of a synthetic 0.5B model in Q4_0 and Q8_0, 3 repetitions', command: '<%= config.bin %> <%= command.id %> --synthetic 0.5b --quant q4,q8 -r 3'},
+    {description: 'Against llama-bench in the same rounds, with one core kept busy', command: '<%= config.bin %> <%= command.id %> --synthetic 0.25b -r 3 --llama-bench /path/to/llama-bench --busy-cores 1'},
     {description: 'Speed of your own model, results appended to a history file', command: '<%= config.bin %> <%= command.id %> -m model.gguf >> bench.ndjson'},
     {description: 'Medical accuracy on the first 20 questions of each task', command: '<%= config.bin %> <%= command.id %> -m model.gguf --tasks medqa,medmcqa,pubmedqa,mmlu-med --limit 20 --data-dir data/bench'},
     {description: 'Fail a CI job when a new build is more than 5% slower', command: '<%= config.bin %> <%= command.id %> --compare before.ndjson after.ndjson --threshold 5'},

@@ -14,7 +14,7 @@ let env: Record<string, string>
 
 beforeAll(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'jsl-med-bench-spawn-'))
-  env = {JSL_MED_CACHE_DIR: cacheDir, JSL_MED_THREADS: '', JSL_MED_BENCH_DATA_DIR: ''}
+  env = {JSL_MED_CACHE_DIR: cacheDir, JSL_MED_THREADS: '', JSL_MED_BENCH_DATA_DIR: '', JSL_MED_LLAMA_BENCH: ''}
 })
 afterAll(() => rm(cacheDir, {recursive: true, force: true}))
 
@@ -77,6 +77,22 @@ describe('bin/run.js bench (spawned, real llama.cpp)', () => {
       ['ner', 'ner', 'f32', false],
     ])
     expect(lines[1].ner).toMatchObject({documents: 2, goldMentions: 14})
+  })
+
+  it('chooses the threads itself, runs --llama-bench first in every round and keeps --busy-cores busy meanwhile', async () => {
+    const llamaBench = join(root, 'test/fixtures/bin/fake-llama-bench.mjs')
+    const args = ['bench', '-m', tinyModel, '-r', '2', '-p', '16', '-n', '4', '--llama-bench', llamaBench, '--busy-cores', '1']
+    const {code, stdout, stderr} = await runCli(args, '', env)
+    expect(code, stderr).toBe(0)
+    const [record] = records(stdout)
+    expect(record.settings).toMatchObject({repetitions: 2, busyCores: 1})
+    expect(record.settings.threadChoice).toMatch(/^\d+ threads? \(set by /)
+    expect(record.hardware.threads).toBe(record.settings.threads)
+    expect(record.rounds).toHaveLength(2)
+    expect(record.rounds[0]).toMatchObject({baselinePp: 1000, baselineTg: 100})
+    expect(record.baseline).toMatchObject({tool: 'llama-bench', build: 'fake000', tg: {samples: [100, 100]}})
+    expect(stderr).toMatch(/\| tg4 llama-bench +\| 100\.00 ± 0\.00 t\/s \(jsl-med \/ llama-bench \d/)
+    expect(record.ratio.tg).toBeCloseTo(record.speed.tg.tokensPerSecond.samples.sort((a: number, b: number) => a - b).reduce((a: number, b: number) => a + b) / 2 / 100, 6)
   })
 
   it('returns one JSON document with --json', async () => {

@@ -60,6 +60,12 @@ export interface SpeedRecord extends BenchRecordBase {
     contextSize: number
     batchSize: number
     flashAttention: boolean | 'auto'
+    /** Threads the pp/tg tests ran at (also `hardware.threads`). */
+    threads?: number
+    /** Why: `set by --threads`, or the choice from the cores free before loading (`describeThreadChoice`). */
+    threadChoice?: string
+    /** Busy child processes `--busy-cores` kept running during the measurement (a benchmarking aid). */
+    busyCores?: number
   }
   speed: {
     /** `pp512`: prompt processing, tokens per second over the repetitions. */
@@ -71,6 +77,35 @@ export interface SpeedRecord extends BenchRecordBase {
     peakRssBytes: number
     loadMs: number
   }
+  /** Each repetition round in run order: the 1-minute load average at its start, and what each program measured. */
+  rounds?: SpeedRound[]
+  /** With `--llama-bench`: llama.cpp's own llama-bench, run at the start of every round on the same model and threads. */
+  baseline?: SpeedBaseline
+  /** jsl-med / baseline, median over the rounds of each (with `baseline` only). */
+  ratio?: {pp: number; tg: number}
+}
+
+/** One repetition round of a speed record. */
+export interface SpeedRound {
+  /** `os.loadavg()[0]` when the round started. */
+  load1: number
+  /** jsl-med's pp and tg tokens/s in this round. */
+  pp: number
+  tg: number
+  /** llama-bench's pp and tg tokens/s in this round, run just before jsl-med's. */
+  baselinePp?: number
+  baselineTg?: number
+}
+
+/** The baseline program of a speed record and its figures over the rounds. */
+export interface SpeedBaseline {
+  tool: 'llama-bench'
+  /** The executable that ran. */
+  path: string
+  /** Its `build_commit`, when it printed one. */
+  build?: string
+  pp: Summary
+  tg: Summary
 }
 
 /** Accuracy of one task, or of the micro-averaged `medical` group. */

@@ -6,6 +6,20 @@ export function mean(values: readonly number[]): number {
   return sum / values.length
 }
 
+/** Median (the mean of the two middle values for an even count); NaN for an empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** `median(values) / median(baseline)`: how a program compares with a baseline measured in the same rounds. NaN when either is empty or the baseline is 0. */
+export function ratioOfMedians(values: readonly number[], baseline: readonly number[]): number {
+  const base = median(baseline)
+  return base > 0 ? median(values) / base : Number.NaN
+}
+
 /**
  * Sample standard deviation (divisor n − 1), as llama-bench reports `± stddev`; 0 for fewer than two values.
  */

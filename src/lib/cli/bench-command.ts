@@ -1,11 +1,10 @@
-import ora from 'ora'
-
 import {parseTasks, regressionError, type BenchRecord, type Comparison} from '../bench/index.js'
 import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
 import {compareBenchFiles, prepareBench, runBench} from '../use-cases/index.js'
 import type {BenchFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
+import {createSpinner} from './spinner.js'
 import {formatBenchTable, formatComparisonTable} from './render/index.js'
 
 /** What `bench --json` returns: the records of a run, or a comparison. */
@@ -28,7 +27,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
-  const spinner = ora({stream: process.stderr, isSilent: flags.quiet || !process.stderr.isTTY, discardStdin: false})
+  const spinner = createSpinner(flags.quiet)
   const output = context.json ? undefined : await openOutput(flags.output)
   const writer = output ? createLineWriter(output) : undefined
   let interrupt: ReturnType<typeof trapInterrupt> | undefined
@@ -53,6 +52,8 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       gpu: flags.gpu,
       repetitions: flags.repetitions,
       warmup: flags.warmup,
+      llamaBench: flags['llama-bench'],
+      busyCores: flags['busy-cores'],
       promptTokens: flags['prompt-tokens'],
       generateTokens: flags['gen-tokens'],
       seed: flags.seed,

@@ -1,4 +1,4 @@
-import {Flags, type Interfaces} from '@oclif/core'
+import {Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
 import type {BaseCommand} from './base-command.js'
@@ -7,6 +7,17 @@ const number = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
     if (!Number.isFinite(value)) throw new Error(`Expected a number but received: ${input}`)
+    return value
+  },
+})
+
+/** `-j auto` or a whole number of records at once, 1 to 256. */
+const parallelFlag = Flags.custom<'auto' | number>({
+  parse: async (input) => {
+    if (input === 'auto') return 'auto'
+    const value = Number(input)
+    // A CLIError, as oclif's own flags throw, is a usage error (exit 2).
+    if (!Number.isInteger(value) || value < 1 || value > 256) throw new Errors.CLIError(`Expected auto or a whole number from 1 to 256 but received: ${input}`)
     return value
   },
 })
@@ -20,7 +31,7 @@ export const runtimeFlags = {
     env: 'JSL_MED_GPU',
     helpGroup: 'MODEL',
   })(),
-  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
+  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads, fixed. [default: the cores free now (load of other processes, cgroup quota, affinity), followed during the run]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
 }
 
 /** `--models-dir`: the model store, shared by `pull` and `models`. */
@@ -39,7 +50,14 @@ export const modelFlags = {
   })(),
   ...runtimeFlags,
   'context-size': Flags.integer({helpValue: 'N', description: "Context size per sequence, in tokens. [default: the model's, at most 4096]", min: 64, helpGroup: 'MODEL'}),
-  parallel: Flags.integer({helpValue: 'N', char: 'j', description: 'Records generated at once (sequences in one context).', min: 1, max: 256, default: 1, helpGroup: 'MODEL'}),
+  parallel: parallelFlag({
+    helpValue: 'auto|N',
+    char: 'j',
+    description:
+      'Records generated at once (sequences in one context), 1 to 256. auto loads 4 sequences (2 or 1 when memory is short), compares 1 record at a time with 4 on the first records (model tokens/s), and keeps 4 only when it is at least 10% faster.',
+    default: 'auto',
+    helpGroup: 'MODEL',
+  }),
 }
 
 /** Generation settings of every model call. */
@@ -47,6 +65,13 @@ export const generationFlags = {
   'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 512, helpGroup: 'GENERATION'}),
   temperature: number({helpValue: 'T', description: 'Sampling temperature; 0 is greedy and deterministic.', default: 0, helpGroup: 'GENERATION'}),
   seed: Flags.integer({helpValue: 'N', description: 'Sampling seed (matters when --temperature > 0).', helpGroup: 'GENERATION'}),
+  'token-timeout': Flags.integer({
+    helpValue: 'S',
+    description: 'A record fails (E_STALLED) when its generation yields no token for S seconds; the run goes on. [default: 120]',
+    min: 1,
+    env: 'JSL_MED_TOKEN_TIMEOUT',
+    helpGroup: 'GENERATION',
+  }),
 }
 
 /** The record contract: where records come from and go, and what happens to failed or finished ones. */
@@ -102,12 +127,14 @@ export const benchFlags = {
   synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
   quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
   gpu: runtimeFlags.gpu,
-  threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
+  threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: speed tests: what the cores free before each model loads allow; other tasks: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
   tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
   repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),
   'prompt-tokens': Flags.integer({char: 'p', description: 'Prompt tokens of the pp test (llama-bench -p).', min: 1, default: 512, helpValue: 'N', helpGroup: 'SPEED'}),
   'gen-tokens': Flags.integer({char: 'n', description: 'Generated tokens of the tg test (llama-bench -n).', min: 1, default: 128, helpValue: 'N', helpGroup: 'SPEED'}),
   warmup: Flags.boolean({description: 'Run an untimed warm-up first (--no-warmup skips it).', allowNo: true, default: true, helpGroup: 'SPEED'}),
+  'llama-bench': Flags.string({description: "llama.cpp's llama-bench: run it (-r 1, same model, -p, -n, -t) at the start of every repetition round, then jsl-med's repetition, so both see the same load; the record gets its figures and the ratio.", env: 'JSL_MED_LLAMA_BENCH', helpValue: 'PATH', helpGroup: 'SPEED'}),
+  'busy-cores': Flags.integer({description: 'A benchmarking aid: keep N cores busy with child processes while measuring (killed at the end and on Ctrl-C), to measure under a known load. [default: 0]', min: 0, helpValue: 'N', helpGroup: 'SPEED'}),
   'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
   limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),

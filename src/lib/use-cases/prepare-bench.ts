@@ -13,7 +13,7 @@ export interface PrepareBenchOptions {
   synthetic?: string
   /** Quantizations of the synthetic model, as `--quant` spells them (`q4,q8`); default q4. */
   quants?: string
-  /** Threads asked for; default: the physical cores. */
+  /** Threads asked for (`--threads`); default: none, so that `runBench` chooses from the free cores. */
   threads?: number
   /** oclif's cache dir: synthetic models live in its `synthetic/` folder. */
   cacheDir: string
@@ -21,10 +21,11 @@ export interface PrepareBenchOptions {
   onSynthesize?: (spec: BenchModelSpec, writtenBytes: number, totalBytes: number) => void
 }
 
-/** What a bench run measures: the models, and the threads it measures them at. */
+/** What a bench run measures: the models, and the threads it measures them at when they are forced. */
 export interface PreparedBench {
   models: BenchModelSpec[]
-  threads: number
+  /** The checked `--threads`; undefined when the run chooses them. */
+  threads?: number
 }
 
 /**
@@ -33,8 +34,8 @@ export interface PreparedBench {
  */
 export async function prepareBench(options: PrepareBenchOptions): Promise<PreparedBench> {
   const physicalCores = await detectPhysicalCores()
-  const threads = options.threads ?? physicalCores
-  if (threads > physicalCores) {
+  const {threads} = options
+  if (threads !== undefined && threads > physicalCores) {
     throw new UsageError(`--threads ${threads} is more than this machine's ${physicalCores} physical cores`, {hint: 'More threads than cores makes llama.cpp far slower and the figures meaningless; use --threads ' + physicalCores + ' or fewer.'}, 'E_THREADS')
   }
 

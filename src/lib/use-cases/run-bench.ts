@@ -23,7 +23,6 @@ import {
   NER_TASKS,
   runNer,
   scoreItems,
-  summarize,
   type AccuracyRecord,
   type AccuracyTaskName,
   type BenchModelSpec,
@@ -37,16 +36,24 @@ import {
   type PubTatorDocument,
   type ScoreItemsOptions,
   type ScoringMode,
-  type SpeedRecord,
   type TaskAccuracy,
 } from '../bench/index.js'
+import {measureFreeCores, startBusyCores, type BusyCores} from '../cpu/index.js'
+import {chooseSpeedThreads, measureSpeedRecord, readBenchCpuFacts, threadCeiling, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
 export interface RunBenchOptions {
   models: BenchModelSpec[]
   tasks: BenchTaskName[]
-  /** CPU threads for every model (the caller checks it against the core count). */
-  threads: number
+  /**
+   * CPU threads for every model (the caller checks it against the core count). Default: per model, the speed tests
+   * run at what the cores free just before it loads allow (`chooseThreads`); the rest at the physical cores.
+   */
+  threads?: number
+  /** llama-bench to run at the start of every speed round, on the same model and threads (a baseline at the same load). */
+  llamaBench?: string
+  /** A benchmarking aid: this many busy child processes keep cores busy while the models are measured; default 0. */
+  busyCores?: number
   /** Default `auto`. */
   gpu?: GpuChoice
   /** Timed repetitions of pp and tg (llama-bench `-r`); default 5. */
@@ -85,9 +92,10 @@ export interface RunBenchOptions {
   onProgress?: (text: string) => void
   /** Receives each record as soon as it is complete (write it out: a long run keeps its finished lines). */
   onRecord: (record: BenchRecord) => Promise<void> | void
-  /** Test seams: how models and chat engines are loaded; default the engine module's. */
+  /** Test seams: how models and chat engines are loaded and llama-bench runs; default the engine's and bench's. */
   openBenchModel?: (options: Parameters<typeof openDefaultBenchModel>[0]) => Promise<BenchModel>
   createEngine?: (options: EngineOptions) => Promise<Engine>
+  runLlamaBench?: MeasureSpeedRecordOptions['runLlamaBench']
 }
 
 const isAccuracyTask = (task: BenchTaskName): task is AccuracyTaskName => (ACCURACY_TASKS as readonly string[]).includes(task)
@@ -134,14 +142,29 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     await options.onRecord(record)
   }
 
-  for (const spec of options.models) {
+  const cpu = await readBenchCpuFacts()
+  const loadThreads = options.threads ?? threadCeiling(cpu)
+  let busy: BusyCores | undefined
+  try {
+    if (options.busyCores) progress(`starting ${options.busyCores} busy ${options.busyCores === 1 ? 'core' : 'cores'}`)
+    busy = options.busyCores ? await startBusyCores(options.busyCores) : undefined
+    for (const spec of options.models) await benchModel(spec)
+  } finally {
+    await busy?.stop()
+  }
+
+  return records
+
+  async function benchModel(spec: BenchModelSpec): Promise<void> {
     const label = spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id
     progress(`${label}: hashing`)
     const identity = await identifyFile(spec.path, options.cacheDir)
+    // Measured before loading, so that the load's own work does not count as another process's.
+    const freeCores = options.threads === undefined && options.tasks.includes('speed') ? await measureFreeCores(cpu.physicalCores) : undefined
     progress(`${label}: loading`)
     const model = await openModel({
       modelPath: spec.path,
-      threads: options.threads,
+      threads: loadThreads,
       gpu: options.gpu,
       contextSize: options.contextSize,
       logger,
@@ -178,41 +201,26 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     }
 
     try {
-      base = await recordBase(spec, identity, model.info, options, runId, seed)
-      logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu, threads: options.threads})}`)
+      base = await recordBase(spec, identity, model.info, options, runId, seed, loadThreads)
       if (options.tasks.includes('speed')) {
-        const started = performance.now()
-        const measurement = await model.measureSpeed({
+        const {threads, reason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
+        logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${reason}`)
+        await emit(await measureSpeedRecord({
+          model,
+          base,
+          threads,
+          threadChoice: reason,
           promptTokens: options.promptTokens,
           generateTokens: options.generateTokens,
           repetitions: options.repetitions,
           warmup: options.warmup,
           seed,
+          llamaBench: options.llamaBench,
+          busyCores: options.busyCores,
           signal: options.signal,
           onStep: (step) => progress(`${label}: ${step}`),
-        })
-        const record: SpeedRecord = {
-          ...stamp(base, started),
-          kind: 'speed',
-          task: 'speed',
-          settings: {
-            promptTokens: measurement.promptTokens,
-            generateTokens: measurement.generateTokens,
-            repetitions: measurement.promptTokensPerSecond.length,
-            warmup: options.warmup ?? true,
-            contextSize: measurement.contextSize,
-            batchSize: measurement.batchSize,
-            flashAttention: measurement.flashAttention,
-          },
-          speed: {
-            pp: {name: `pp${measurement.promptTokens}`, tokens: measurement.promptTokens, tokensPerSecond: summarize(measurement.promptTokensPerSecond)},
-            tg: {name: `tg${measurement.generateTokens}`, tokens: measurement.generateTokens, tokensPerSecond: summarize(measurement.generateTokensPerSecond)},
-            timeToFirstTokenMs: summarize(measurement.timeToFirstTokenMs),
-            peakRssBytes: measurement.peakRssBytes,
-            loadMs: model.info.loadMs,
-          },
-        }
-        await emit(record)
+          runLlamaBench: options.runLlamaBench,
+        }))
       }
 
       if (scoring === 'loglik') await scoreAccuracyTasks({mode: 'loglik', scorer: model})
@@ -262,8 +270,6 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       }
     }
   }
-
-  return records
 }
 
 function stamp(base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>, started: number): BenchRecordBase {
@@ -301,6 +307,7 @@ async function recordBase(
   options: RunBenchOptions,
   runId: string,
   seed: number,
+  threads: number,
 ): Promise<Omit<BenchRecordBase, 'durationMs' | 'timestamp'>> {
   return {
     schemaVersion: BENCH_SCHEMA_VERSION,
@@ -317,7 +324,7 @@ async function recordBase(
     },
     quant: spec.quant ?? info.fileType.toLowerCase(),
     synthetic: spec.synthetic,
-    hardware: await fingerprintHardware(options.threads, info),
+    hardware: await fingerprintHardware(threads, info),
     software: {jslMed: options.jslMedVersion, nodeLlamaCpp: info.nodeLlamaCppVersion, llamaCpp: info.llamaCpp, node: process.version},
     seed,
   }

@@ -39,17 +39,19 @@ const info: BenchModelInfo = {
   loadMs: 12.5,
 }
 
-/** A fake bench model: constant speeds, and log-likelihoods that always prefer the first choice. */
+/** A fake bench model: pp 100, 101, … per repetition, tg 10, and log-likelihoods that always prefer the first choice. */
 function fakeModel(events: string[]): BenchModel {
+  let done = 0
   return {
     info,
     async measureSpeed(options = {}) {
-      events.push('speed')
+      events.push(options.threads === undefined ? 'speed' : `speed t${options.threads}`)
       const repetitions = options.repetitions ?? 5
+      done += repetitions
       return {
         promptTokens: options.promptTokens ?? 512,
         generateTokens: options.generateTokens ?? 128,
-        promptTokensPerSecond: Array.from({length: repetitions}, (_, i) => 100 + i),
+        promptTokensPerSecond: Array.from({length: repetitions}, (_, i) => 100 + done - repetitions + i),
         generateTokensPerSecond: Array.from({length: repetitions}, () => 10),
         timeToFirstTokenMs: Array.from({length: repetitions}, () => 50),
         peakRssBytes: 1_000_000,
@@ -135,7 +137,7 @@ describe('runBench', () => {
   it('scores every accuracy task on one model load and micro-averages them into a medical record', async () => {
     const events: string[] = []
     const records = await run({tasks: ['speed', 'medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'], limit: 2}, events)
-    expect(events).toEqual(['open model', 'speed', 'dispose model'])
+    expect(events).toEqual(['open model', 'speed t1', 'speed t1', 'speed t1', 'speed t1', 'speed t1', 'dispose model'])
     expect(records.map((r) => r.task)).toEqual(['speed', 'medqa', 'medmcqa', 'pubmedqa', 'mmlu-med', 'medical'])
     const byTask = Object.fromEntries(records.map((r) => [r.task, r]))
     // The fake always picks the first choice: the fixtures' first golds are C,B (medqa), B,A (medmcqa), yes,no (pubmedqa).
@@ -163,6 +165,39 @@ describe('runBench', () => {
     expect(records[2]).toMatchObject({accuracy: {n: 6, correct: 1, unanswered: 3}, tasks: ['medqa', 'pubmedqa']})
     expect(records[3]).toMatchObject({ner: {documents: 3, goldMentions: 21, predictedMentions: 0, strict: {tp: 0, fn: 21}}})
     expect(records[4]).toMatchObject({ner: {documents: 2, labels: ['Disease']}})
+  })
+
+  it('runs llama-bench first in every round, at the same threads, and records the rounds, the baseline and the ratio', async () => {
+    const events: string[] = []
+    const [record] = (await run({
+      repetitions: 3,
+      threads: 2,
+      llamaBench: '/opt/llama-bench',
+      runLlamaBench: async (options) => {
+        events.push(`llama-bench t${options.threads} -p ${options.promptTokens} -n ${options.generateTokens} -r ${options.repetitions ?? 1}`)
+        return {pp: 200, tg: events.length === 4 ? 5 : 20, threads: options.threads, build: 'de3ff81'}
+      },
+      promptTokens: 64,
+      generateTokens: 8,
+    }, events)) as Array<Extract<BenchRecord, {kind: 'speed'}>>
+    expect(events).toEqual(['open model', 'llama-bench t2 -p 64 -n 8 -r 1', 'speed t2', 'llama-bench t2 -p 64 -n 8 -r 1', 'speed t2', 'llama-bench t2 -p 64 -n 8 -r 1', 'speed t2', 'dispose model'])
+    expect(record.settings).toMatchObject({threads: 2, threadChoice: 'set by --threads', repetitions: 3})
+    expect(record.hardware.threads).toBe(2)
+    expect(record.rounds).toHaveLength(3)
+    expect(record.rounds![0]).toMatchObject({pp: 100, tg: 10, baselinePp: 200, baselineTg: 20})
+    expect(record.rounds![0].load1).toBeGreaterThanOrEqual(0)
+    expect(record.baseline).toMatchObject({tool: 'llama-bench', path: '/opt/llama-bench', build: 'de3ff81', pp: {samples: [200, 200, 200]}, tg: {samples: [20, 5, 20]}})
+    // Medians: jsl-med pp 101 / 200, tg 10 / 20 (the disturbed baseline round does not count).
+    expect(record.ratio).toEqual({pp: 101 / 200, tg: 0.5})
+  })
+
+  it('chooses the speed threads itself without --threads, and says why', async () => {
+    const [record] = (await run({threads: undefined, repetitions: 1})) as Array<Extract<BenchRecord, {kind: 'speed'}>>
+    expect(record.settings.threads).toBeGreaterThanOrEqual(1)
+    expect(record.settings.threadChoice).toMatch(/^\d+ threads? \(set by (physical|affinity|quota|free): .*without OpenMP\)$/)
+    expect(record.hardware.threads).toBe(record.settings.threads)
+    expect(record.rounds).toHaveLength(1)
+    expect(record).not.toHaveProperty('baseline')
   })
 
   it('refuses accuracy tasks without a data directory, and reports a missing dataset file before loading a model', async () => {

@@ -32,6 +32,14 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
           [...common, tg.name, `${plusMinus(tg.tokensPerSecond.mean, tg.tokensPerSecond.sd)} t/s`],
           [...common, `ttft (${pp.tokens})`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
         )
+        if (record.baseline && record.ratio) {
+          const {baseline, ratio} = record
+          rows.push(
+            [...common, `${pp.name} llama-bench`, `${plusMinus(baseline.pp.mean, baseline.pp.sd)} t/s (jsl-med / llama-bench ${ratio.pp.toFixed(3)})`],
+            [...common, `${tg.name} llama-bench`, `${plusMinus(baseline.tg.mean, baseline.tg.sd)} t/s (jsl-med / llama-bench ${ratio.tg.toFixed(3)})`],
+          )
+        }
+
         break
       }
 

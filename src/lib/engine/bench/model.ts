@@ -11,9 +11,9 @@ const SPEED_BATCH_SIZE = 512
 /** Loads a GGUF model for speed tests and log-likelihood scoring (see {@link BenchModel}). */
 export async function openBenchModel(options: BenchModelOptions): Promise<BenchModel> {
   if (!Number.isInteger(options.threads) || options.threads < 1) throw new UsageError(`threads must be a positive integer, got ${options.threads}`)
-  const {nlc, llama, model, modelPath, loadMs} = await loadLlamaModel({...options, threads: options.threads})
+  const {nlc, llama, model, modelPath, loadMs, binary} = await loadLlamaModel({...options, threads: options.threads})
   try {
-    const info = await describe(nlc, llama, model, modelPath, options.threads, loadMs)
+    const info = {...(await describe(nlc, llama, model, modelPath, options.threads, loadMs)), binary}
     return new LlamaBenchModel(info, llama, model, options)
   } catch (error) {
     await model.dispose()
@@ -76,7 +76,8 @@ class LlamaBenchModel implements BenchModel {
 
   async measureSpeed(options: SpeedOptions = {}): Promise<SpeedMeasurement> {
     const {promptTokens = 512, generateTokens = 128, repetitions = 5, warmup = true, seed = 1, signal, onStep = () => {}} = options
-    for (const [name, value] of Object.entries({promptTokens, generateTokens, repetitions})) {
+    const threads = options.threads ?? this.options.threads
+    for (const [name, value] of Object.entries({promptTokens, generateTokens, repetitions, threads})) {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer, got ${value}`)
     }
 
@@ -97,7 +98,8 @@ class LlamaBenchModel implements BenchModel {
     // llama-bench: token 0 is BOS when the model adds one, the rest uniform random ids.
     const promptOf = (length: number): Token[] => [firstToken(), ...Array.from({length: length - 1}, randomToken)]
 
-    const context = await this.createContext(promptTokens + generateTokens, SPEED_BATCH_SIZE)
+    if (threads > this.options.threads) throw new UsageError(`threads ${threads} is more than the ${this.options.threads} the model was loaded with`)
+    const context = await this.createContext(promptTokens + generateTokens, SPEED_BATCH_SIZE, threads)
     const sequence = context.getSequence()
     sampleRss()
     try {
@@ -255,8 +257,7 @@ class LlamaBenchModel implements BenchModel {
     return this.scoring
   }
 
-  private async createContext(contextSize: number, batchSize?: number): Promise<LlamaContext> {
-    const threads = this.options.threads
+  private async createContext(contextSize: number, batchSize?: number, threads = this.options.threads): Promise<LlamaContext> {
     try {
       return await this.model.createContext({
         contextSize,

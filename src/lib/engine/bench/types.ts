@@ -1,3 +1,4 @@
+import type {LlamaBinary} from '../llama/binary.js'
 import type {EngineLogger, GpuChoice} from '../types.js'
 
 /** Options of {@link openBenchModel}. */
@@ -45,6 +46,8 @@ export interface BenchModelInfo {
   systemInfo: string
   /** Wall time of loading the model, in milliseconds. */
   loadMs: number
+  /** The llama.cpp binary (native build or prebuilt, OpenMP or not; `JSL_MED_LLAMA_BINARY` picks it). */
+  binary?: LlamaBinary
 }
 
 /** Options of {@link BenchModel.measureSpeed}; the defaults are llama-bench's. */
@@ -59,6 +62,8 @@ export interface SpeedOptions {
   warmup?: boolean
   /** Seed of the random token ids fed to the model; default 1. */
   seed?: number
+  /** Threads of these tests, at most the model's `threads` (its llama.cpp ceiling); default the model's `threads`. */
+  threads?: number
   /** Stops between steps; the call then rejects with an InterruptedError. */
   signal?: AbortSignal
   /** Called before each step, e.g. `pp 2/5`, for progress on stderr. */

@@ -1,0 +1,171 @@
+import {availableParallelism, loadavg} from 'node:os'
+
+import {
+  ratioOfMedians,
+  runInterleaved,
+  runLlamaBench as runDefaultLlamaBench,
+  summarize,
+  type BenchRecordBase,
+  type LlamaBenchFigures,
+  type SpeedRecord,
+  type SpeedRound,
+} from '../bench/index.js'
+import {chooseThreads, describeThreadChoice, detectPhysicalCores, readCpuQuotaCores, type ThreadInputs} from '../cpu/index.js'
+import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index.js'
+
+/** The CPU facts a bench run chooses its threads from: everything but the load, read once per run. */
+export type BenchCpuFacts = Omit<ThreadInputs, 'freeCores' | 'openmp'>
+
+/** Reads the physical cores, the CPUs this process may use and the cgroup quota. */
+export async function readBenchCpuFacts(): Promise<BenchCpuFacts> {
+  const [physicalCores, quotaCores] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores()])
+  return {physicalCores, allowedCpus: availableParallelism(), quotaCores}
+}
+
+/** The most threads a model may be loaded with: the physical cores, the allowed CPUs and the quota. */
+export function threadCeiling(facts: BenchCpuFacts): number {
+  return chooseThreads({...facts, openmp: true}).threads
+}
+
+/**
+ * The speed tests' threads: the forced count, or the choice from the cores free before loading and whether the
+ * loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other one).
+ */
+export function chooseSpeedThreads(facts: BenchCpuFacts, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {threads: number; reason: string} {
+  if (forced !== undefined) return {threads: forced, reason: 'set by --threads'}
+  // A model that does not say (an older engine, a test fake) is taken to be the prebuilt binary: the cautious choice.
+  const choice = chooseThreads({...facts, freeCores, openmp: info.binary?.openmp ?? false})
+  return {threads: choice.threads, reason: describeThreadChoice(choice)}
+}
+
+/** Options of {@link measureSpeedRecord}. */
+export interface MeasureSpeedRecordOptions {
+  model: BenchModel
+  /** The record's shared fields (its `hardware.threads` is replaced by `threads`). */
+  base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
+  threads: number
+  /** Why these threads, for the record. */
+  threadChoice: string
+  promptTokens?: number
+  generateTokens?: number
+  /** Rounds (llama-bench `-r`); default 5. */
+  repetitions?: number
+  warmup?: boolean
+  seed: number
+  /** llama-bench to run at the start of every round (same model, -p, -n, -t), for a baseline at the same load. */
+  llamaBench?: string
+  /** Busy child processes running during the measurement, for the record. */
+  busyCores?: number
+  signal?: AbortSignal
+  onStep?: (step: string) => void
+  /** Test seam: how llama-bench runs; default the bench module's. */
+  runLlamaBench?: typeof runDefaultLlamaBench
+}
+
+/**
+ * Measures pp and tg in interleaved rounds (llama-bench first when given, then one jsl-med repetition, each round
+ * after reading the load average) and returns the speed record, with the rounds, the baseline and the ratios.
+ */
+export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Promise<SpeedRecord> {
+  const {model, threads, seed, signal} = options
+  const step = options.onStep ?? (() => {})
+  const repetitions = options.repetitions ?? 5
+  const warmup = options.warmup ?? true
+  const runLlamaBench = options.runLlamaBench ?? runDefaultLlamaBench
+  const started = performance.now()
+  const measurements: SpeedMeasurement[] = []
+  const baselines: LlamaBenchFigures[] = []
+  const programs = [
+    {
+      name: 'jsl-med',
+      run: async (round: number) => {
+        const measurement = await model.measureSpeed({
+          promptTokens: options.promptTokens,
+          generateTokens: options.generateTokens,
+          repetitions: 1,
+          warmup: warmup && round === 1,
+          threads,
+          seed,
+          signal,
+          onStep: (text) => step(`round ${round}/${repetitions}: ${text}`),
+        })
+        measurements.push(measurement)
+      },
+    },
+  ]
+  if (options.llamaBench) {
+    const path = options.llamaBench
+    programs.unshift({
+      name: 'llama-bench',
+      run: async (round: number) => {
+        step(`round ${round}/${repetitions}: llama-bench`)
+        const figures = await runLlamaBench({path, modelPath: model.info.modelPath, promptTokens: options.promptTokens, generateTokens: options.generateTokens, threads, signal})
+        baselines.push(figures)
+      },
+    })
+  }
+
+  const loads = (await runInterleaved({rounds: repetitions, programs, atStart: () => loadavg()[0], signal})).map(({start}) => start)
+  const measurement = mergeMeasurements(measurements)
+  const rounds: SpeedRound[] = loads.map((load1, i) => ({
+    load1,
+    pp: measurement.promptTokensPerSecond[i],
+    tg: measurement.generateTokensPerSecond[i],
+    ...(baselines[i]?.pp === undefined ? {} : {baselinePp: baselines[i].pp}),
+    ...(baselines[i]?.tg === undefined ? {} : {baselineTg: baselines[i].tg}),
+  }))
+  const record: SpeedRecord = {
+    ...options.base,
+    hardware: {...options.base.hardware, threads},
+    timestamp: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    kind: 'speed',
+    task: 'speed',
+    settings: {
+      promptTokens: measurement.promptTokens,
+      generateTokens: measurement.generateTokens,
+      repetitions: measurement.promptTokensPerSecond.length,
+      warmup,
+      contextSize: measurement.contextSize,
+      batchSize: measurement.batchSize,
+      flashAttention: measurement.flashAttention,
+      threads,
+      threadChoice: options.threadChoice,
+      ...(options.busyCores ? {busyCores: options.busyCores} : {}),
+    },
+    speed: {
+      pp: {name: `pp${measurement.promptTokens}`, tokens: measurement.promptTokens, tokensPerSecond: summarize(measurement.promptTokensPerSecond)},
+      tg: {name: `tg${measurement.generateTokens}`, tokens: measurement.generateTokens, tokensPerSecond: summarize(measurement.generateTokensPerSecond)},
+      timeToFirstTokenMs: summarize(measurement.timeToFirstTokenMs),
+      peakRssBytes: measurement.peakRssBytes,
+      loadMs: model.info.loadMs,
+    },
+    rounds,
+  }
+  if (options.llamaBench) Object.assign(record, baselineFields(options.llamaBench, rounds, baselines))
+  return record
+}
+
+/** The `baseline` and `ratio` fields from the rounds (llama-bench tests that printed no figure are left out). */
+function baselineFields(path: string, rounds: SpeedRound[], baselines: LlamaBenchFigures[]): Pick<SpeedRecord, 'baseline' | 'ratio'> {
+  const series = (pick: (round: SpeedRound) => number | undefined): number[] => rounds.map(pick).filter((value): value is number => value !== undefined)
+  const [pp, tg] = [series((round) => round.baselinePp), series((round) => round.baselineTg)]
+  if (pp.length === 0 || tg.length === 0) return {}
+  const build = baselines.find((figures) => figures.build)?.build
+  return {
+    baseline: {tool: 'llama-bench', path, ...(build ? {build} : {}), pp: summarize(pp), tg: summarize(tg)},
+    ratio: {pp: ratioOfMedians(series((round) => round.pp), pp), tg: ratioOfMedians(series((round) => round.tg), tg)},
+  }
+}
+
+/** One measurement from the per-round ones: their samples in order, the highest RSS. */
+function mergeMeasurements(parts: SpeedMeasurement[]): SpeedMeasurement {
+  const [first] = parts
+  return {
+    ...first,
+    promptTokensPerSecond: parts.flatMap((part) => part.promptTokensPerSecond),
+    generateTokensPerSecond: parts.flatMap((part) => part.generateTokensPerSecond),
+    timeToFirstTokenMs: parts.flatMap((part) => part.timeToFirstTokenMs),
+    peakRssBytes: Math.max(...parts.map((part) => part.peakRssBytes)),
+  }
+}
