@@ -77,6 +77,46 @@ describe('ThreadGovernor', () => {
     expect(governor.threads).toBe(2)
   })
 
+  it('without OpenMP, probes generation at 1 thread and keeps it when faster; prompts keep the chosen count', async () => {
+    const m = machine()
+    m.run(1000, 0)
+    const set = vi.fn()
+    const governor = await ThreadGovernor.start({facts: m.facts, openmp: false, setThreads: set, log: () => {}, sample: m.sample})
+    governor.promptStarted(0)
+    expect(governor.generationStarted(0)).toBe(2)
+    governor.afterRecord(100, 200, 2) // 2 ms per token at 2 threads
+    governor.recordEnded(0)
+    governor.promptStarted(1)
+    expect(set).toHaveBeenLastCalledWith(2)
+    expect(governor.generationStarted(1)).toBe(1) // the probe
+    expect(set).toHaveBeenLastCalledWith(1)
+    governor.afterRecord(100, 150, 1) // 1.5 ms per token at 1 thread: faster
+    governor.recordEnded(1)
+    governor.promptStarted(2)
+    expect(set).toHaveBeenLastCalledWith(2)
+    expect(governor.generationStarted(2)).toBe(1)
+    expect(governor.threads).toBe(2)
+  })
+
+  it('without OpenMP, keeps the chosen count for generation when 1 thread is slower; with OpenMP never probes', async () => {
+    for (const openmp of [false, true]) {
+      const m = machine()
+      m.run(1000, 0)
+      const governor = await ThreadGovernor.start({facts: m.facts, openmp, setThreads: () => {}, log: () => {}, sample: m.sample})
+      governor.promptStarted(0)
+      governor.generationStarted(0)
+      governor.afterRecord(100, 100, 2)
+      governor.recordEnded(0)
+      governor.promptStarted(1)
+      const probe = governor.generationStarted(1)
+      expect(probe).toBe(openmp ? 2 : 1)
+      governor.afterRecord(100, 180, probe)
+      governor.recordEnded(1)
+      governor.promptStarted(2)
+      expect(governor.generationStarted(2)).toBe(2)
+    }
+  })
+
   it('leaves a forced thread count alone', async () => {
     const m = machine()
     m.run(1000, 2)

@@ -126,6 +126,8 @@ class LlamaEngine implements Engine {
     const watchdog = new TokenWatchdog(this.runtime.tokenTimeoutMs, promptTokens, request.signal)
     const generationId = this.nextGeneration++
     this.startGeneration(generationId)
+    this.runtime.governor.promptStarted(generationId)
+    let generationThreads: number | undefined
     let slotUsable = true
     try {
       await this.sharePrefix(slot.sequence, request.system)
@@ -136,7 +138,10 @@ class LlamaEngine implements Engine {
         signal: watchdog.signal,
         stopOnAbortSignal: true,
         temperature: request.temperature ?? 0,
-        onToken: (tokens) => watchdog.onTokens(tokens.length),
+        onToken: (tokens) => {
+          generationThreads ??= this.runtime.governor.generationStarted(generationId)
+          watchdog.onTokens(tokens.length)
+        },
       })
       const result = await watchdog.race(response).catch((error: unknown) => {
         // llama.cpp did not return even after the abort: this sequence is lost for the rest of the run.
@@ -145,7 +150,7 @@ class LlamaEngine implements Engine {
       })
       if (request.signal?.aborted) throw new InterruptedError()
       if (watchdog.stalled) throw watchdog.stallError()
-      if (!this.overlapped.has(generationId)) this.runtime.governor.afterRecord(watchdog.tokens - 1, watchdog.generateMs)
+      if (!this.overlapped.has(generationId)) this.runtime.governor.afterRecord(watchdog.tokens - 1, watchdog.generateMs, generationThreads)
       const generation: Generation = {
         text: result.response,
         stopReason: toStopReason(result.metadata.stopReason),
@@ -162,6 +167,7 @@ class LlamaEngine implements Engine {
       throw translateLlamaError(error, 'E_GENERATE', 'Generation failed', '--max-tokens or --context-size')
     } finally {
       watchdog.stop()
+      this.runtime.governor.recordEnded(generationId)
       this.endGeneration(generationId)
       if (slotUsable) this.releaseSlot(slot)
     }

@@ -47,6 +47,13 @@ export class ThreadGovernor {
   private cooldownUntil = 0
   private cooldownMs = COLLAPSE_COOLDOWN_MS
   private collapseReported = false
+  /** Without OpenMP: whether generation was measured faster at 1 thread than at `current` (undefined: not yet). */
+  private generateAtOne?: boolean
+  /** The next solo record generates at 1 thread, to compare. */
+  private probeOne = false
+  /** Records still evaluating their prompt: while any is, decodes use `current` threads. */
+  private readonly prompting = new Set<number>()
+  private applied: number
 
   private constructor(
     private readonly facts: CpuFacts,
@@ -58,6 +65,7 @@ export class ThreadGovernor {
     initial: number,
   ) {
     this.current = initial
+    this.applied = initial
     this.snapshot = facts.since
   }
 
@@ -89,9 +97,32 @@ export class ThreadGovernor {
     return governor
   }
 
-  /** The thread count in use now. */
+  /** The thread count chosen now (prompt evaluation; generation may use 1, see {@link generationStarted}). */
   get threads(): number {
     return this.current
+  }
+
+  /** A record starts: its prompt is evaluated (and shared prefix copied) at the chosen thread count. */
+  promptStarted(id: number): void {
+    this.prompting.add(id)
+    this.applyPhase()
+  }
+
+  /**
+   * A record's first token came: its prompt is done. Returns the threads its generation runs at: without OpenMP one
+   * token's decode is so short that a second thread's spinning barrier can cost more than it brings, so generation
+   * runs at 1 thread when that was measured faster (a solo record at 1 thread is the probe).
+   */
+  generationStarted(id: number): number {
+    this.prompting.delete(id)
+    this.applyPhase()
+    return this.prompting.size > 0 ? this.current : this.generationThreads()
+  }
+
+  /** A record ended (done, failed or aborted). */
+  recordEnded(id: number): void {
+    this.prompting.delete(id)
+    this.applyPhase()
   }
 
   /** Between records: looks at the load again when the last look is a few seconds old, and follows it. */
@@ -110,13 +141,16 @@ export class ThreadGovernor {
     }
   }
 
-  /** After a record: its generation speed, to catch a collapse the load figures did not show. */
-  afterRecord(outputTokens: number, generateMs: number): void {
+  /**
+   * After a record that ran alone: its generation speed at `threads` (what {@link generationStarted} returned), to
+   * compare 1 thread with more (without OpenMP) and to catch a collapse the load figures did not show.
+   */
+  afterRecord(outputTokens: number, generateMs: number, threads = this.current): void {
     if (this.forced || outputTokens < MIN_TOKENS_FOR_SPEED || generateMs <= 0) return
     const msPerToken = generateMs / outputTokens
-    const threads = this.current
     const best = Math.min(this.bestMsPerToken.get(threads) ?? Infinity, msPerToken)
     this.bestMsPerToken.set(threads, best)
+    this.compareWithOneThread()
     if (threads === 1) return
     // One thread's time per token: measured, or at most N times the best seen at N threads (perfect scaling).
     const oneThreadMs = this.bestMsPerToken.get(1) ?? best * threads
@@ -129,9 +163,37 @@ export class ThreadGovernor {
     this.apply(1)
   }
 
-  private apply(threads: number): void {
-    this.current = threads
+  private compareWithOneThread(): void {
+    if (this.openmp || this.current === 1 || this.generateAtOne !== undefined) return
+    const [atOne, atCurrent] = [this.bestMsPerToken.get(1), this.bestMsPerToken.get(this.current)]
+    if (atCurrent !== undefined && atOne === undefined) {
+      this.probeOne = true
+      return
+    }
+
+    if (atOne === undefined || atCurrent === undefined) return
+    this.probeOne = false
+    this.generateAtOne = atOne < atCurrent
+    this.log('debug', `threads: generation at ${this.generateAtOne ? 1 : this.current} (${(1000 / atOne).toFixed(0)} t/s at 1 thread, ${(1000 / atCurrent).toFixed(0)} at ${this.current}; llama.cpp without OpenMP)`)
+    this.applyPhase()
+  }
+
+  private generationThreads(): number {
+    return this.probeOne || this.generateAtOne ? 1 : this.current
+  }
+
+  private applyPhase(): void {
+    if (this.forced) return
+    const threads = this.prompting.size > 0 ? this.current : this.generationThreads()
+    if (threads === this.applied) return
+    this.applied = threads
     this.setThreads(threads)
+  }
+
+  private apply(threads: number): void {
+    if (threads !== this.current) this.generateAtOne = undefined
+    this.current = threads
+    this.applyPhase()
   }
 }
 
