@@ -64,6 +64,8 @@ export interface SpeedRecord extends BenchRecordBase {
     threads?: number
     /** Why: `set by --threads`, or the choice from the cores free before loading (`describeThreadChoice`). */
     threadChoice?: string
+    /** Threads of the tg test when they differ from `threads` (generation probed faster at 1 thread). */
+    generateThreads?: number
     /** Busy child processes `--busy-cores` kept running during the measurement (a benchmarking aid). */
     busyCores?: number
   }

@@ -1,6 +1,7 @@
 import {availableParallelism, loadavg} from 'node:os'
 
 import {
+  median,
   ratioOfMedians,
   runInterleaved,
   runLlamaBench as runDefaultLlamaBench,
@@ -38,12 +39,37 @@ export function chooseSpeedThreads(facts: BenchCpuFacts, info: BenchModelInfo, f
   return {threads: choice.threads, reason: describeThreadChoice(choice)}
 }
 
+/** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */
+const GENERATE_PROBE = {promptTokens: 8, generateTokens: 16, rounds: 2}
+
+/**
+ * The tg test's threads. Without OpenMP, one decode step of one token is so short that the spinning barrier of a
+ * second thread can cost more than it brings, even on an idle machine: so unless the count is forced, a short probe
+ * (N threads and 1 thread, alternating) picks the faster for generation; prompt processing keeps N.
+ */
+export async function chooseGenerateThreads(model: BenchModel, threads: number, options: {forced?: number; seed: number; signal?: AbortSignal}): Promise<{generateThreads: number; reason?: string}> {
+  if (options.forced !== undefined || threads === 1 || (model.info.binary?.openmp ?? false)) return {generateThreads: threads}
+  const speeds = new Map<number, number[]>([[threads, []], [1, []]])
+  for (let round = 0; round < GENERATE_PROBE.rounds; round++) {
+    for (const count of [threads, 1]) {
+      const probe = await model.measureSpeed({...GENERATE_PROBE, repetitions: 1, warmup: round === 0, threads: count, seed: options.seed, signal: options.signal})
+      speeds.get(count)!.push(...probe.generateTokensPerSecond)
+    }
+  }
+
+  const [atN, atOne] = [median(speeds.get(threads)!), median(speeds.get(1)!)]
+  if (atOne <= atN) return {generateThreads: threads}
+  return {generateThreads: 1, reason: `generation at 1 thread: ${atOne.toFixed(0)} vs ${atN.toFixed(0)} t/s at ${threads} in a short probe (llama.cpp without OpenMP)`}
+}
+
 /** Options of {@link measureSpeedRecord}. */
 export interface MeasureSpeedRecordOptions {
   model: BenchModel
   /** The record's shared fields (its `hardware.threads` is replaced by `threads`). */
   base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
   threads: number
+  /** Threads of the tg test when they differ (see {@link chooseGenerateThreads}); default `threads`. */
+  generateThreads?: number
   /** Why these threads, for the record. */
   threadChoice: string
   promptTokens?: number
@@ -85,6 +111,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
           repetitions: 1,
           warmup: warmup && round === 1,
           threads,
+          generateThreads: options.generateThreads,
           seed,
           signal,
           onStep: (text) => step(`round ${round}/${repetitions}: ${text}`),
@@ -130,6 +157,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
       batchSize: measurement.batchSize,
       flashAttention: measurement.flashAttention,
       threads,
+      ...(options.generateThreads !== undefined && options.generateThreads !== threads ? {generateThreads: options.generateThreads} : {}),
       threadChoice: options.threadChoice,
       ...(options.busyCores ? {busyCores: options.busyCores} : {}),
     },

@@ -39,7 +39,7 @@ import {
   type TaskAccuracy,
 } from '../bench/index.js'
 import {measureFreeCores, startBusyCores, type BusyCores} from '../cpu/index.js'
-import {chooseSpeedThreads, measureSpeedRecord, readBenchCpuFacts, threadCeiling, type MeasureSpeedRecordOptions} from './bench-speed.js'
+import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, readBenchCpuFacts, threadCeiling, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
 export interface RunBenchOptions {
@@ -203,12 +203,16 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     try {
       base = await recordBase(spec, identity, model.info, options, runId, seed, loadThreads)
       if (options.tasks.includes('speed')) {
-        const {threads, reason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
+        const {threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
+        progress(`${label}: choosing threads`)
+        const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, {forced: options.threads, seed, signal: options.signal})
+        const reason = generateReason ? `${threadReason}; ${generateReason}` : threadReason
         logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${reason}`)
         await emit(await measureSpeedRecord({
           model,
           base,
           threads,
+          generateThreads,
           threadChoice: reason,
           promptTokens: options.promptTokens,
           generateTokens: options.generateTokens,

@@ -77,7 +77,8 @@ class LlamaBenchModel implements BenchModel {
   async measureSpeed(options: SpeedOptions = {}): Promise<SpeedMeasurement> {
     const {promptTokens = 512, generateTokens = 128, repetitions = 5, warmup = true, seed = 1, signal, onStep = () => {}} = options
     const threads = options.threads ?? this.options.threads
-    for (const [name, value] of Object.entries({promptTokens, generateTokens, repetitions, threads})) {
+    const generateThreads = options.generateThreads ?? threads
+    for (const [name, value] of Object.entries({promptTokens, generateTokens, repetitions, threads, generateThreads})) {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer, got ${value}`)
     }
 
@@ -98,12 +99,18 @@ class LlamaBenchModel implements BenchModel {
     // llama-bench: token 0 is BOS when the model adds one, the rest uniform random ids.
     const promptOf = (length: number): Token[] => [firstToken(), ...Array.from({length: length - 1}, randomToken)]
 
-    if (threads > this.options.threads) throw new UsageError(`threads ${threads} is more than the ${this.options.threads} the model was loaded with`)
-    const context = await this.createContext(promptTokens + generateTokens, SPEED_BATCH_SIZE, threads)
+    if (Math.max(threads, generateThreads) > this.options.threads) throw new UsageError(`threads ${Math.max(threads, generateThreads)} is more than the ${this.options.threads} the model was loaded with`)
+    // Different counts for pp and tg: the context may use the larger, and llama.maxThreads (read per decode) sets each.
+    const split = generateThreads !== threads
+    const context = await this.createContext(promptTokens + generateTokens, SPEED_BATCH_SIZE, split ? {ideal: Math.max(threads, generateThreads), min: 1} : threads)
+    const useThreads = (count: number): void => {
+      if (split) this.llama.maxThreads = count
+    }
     const sequence = context.getSequence()
     sampleRss()
     try {
       const runPrompt = async (tokens: Token[]): Promise<number> => {
+        useThreads(threads)
         await sequence.clearHistory()
         const t0 = performance.now()
         await sequence.evaluateWithoutGeneratingNewTokens(tokens)
@@ -111,6 +118,7 @@ class LlamaBenchModel implements BenchModel {
       }
 
       const runGeneration = async (count: number): Promise<number> => {
+        useThreads(generateThreads)
         await sequence.clearHistory()
         let token = firstToken()
         const t0 = performance.now()
@@ -124,6 +132,7 @@ class LlamaBenchModel implements BenchModel {
       }
 
       const runFirstToken = async (tokens: Token[]): Promise<number> => {
+        useThreads(threads)
         await sequence.clearHistory()
         const t0 = performance.now()
         const generator = sequence.evaluate(tokens, {temperature: 0, yieldEogToken: true})
@@ -172,6 +181,7 @@ class LlamaBenchModel implements BenchModel {
     } catch (error) {
       throw translateLlamaError(error, 'E_GENERATE', 'Speed test failed', 'a smaller model or quantization, or --gpu off')
     } finally {
+      useThreads(this.options.threads)
       await context.dispose()
     }
   }
@@ -257,14 +267,14 @@ class LlamaBenchModel implements BenchModel {
     return this.scoring
   }
 
-  private async createContext(contextSize: number, batchSize?: number, threads = this.options.threads): Promise<LlamaContext> {
+  private async createContext(contextSize: number, batchSize?: number, threads: number | {ideal: number; min: number} = this.options.threads): Promise<LlamaContext> {
     try {
       return await this.model.createContext({
         contextSize,
         batchSize,
         sequences: 1,
         // `min` makes the count binding: node-llama-cpp may otherwise lower it while other evaluations run.
-        threads: {ideal: threads, min: threads},
+        threads: typeof threads === 'number' ? {ideal: threads, min: threads} : threads,
         flashAttention: 'auto',
         createSignal: this.options.signal,
       })

@@ -64,6 +64,8 @@ export interface SpeedOptions {
   seed?: number
   /** Threads of these tests, at most the model's `threads` (its llama.cpp ceiling); default the model's `threads`. */
   threads?: number
+  /** Threads of the tg test (and the first token's decode) when they differ from `threads`; default `threads`. */
+  generateThreads?: number
   /** Stops between steps; the call then rejects with an InterruptedError. */
   signal?: AbortSignal
   /** Called before each step, e.g. `pp 2/5`, for progress on stderr. */

@@ -1,0 +1,35 @@
+import {describe, expect, it} from 'vitest'
+
+import type {BenchModel, SpeedOptions} from '../../../src/lib/engine/index.js'
+import {chooseGenerateThreads} from '../../../src/lib/use-cases/bench-speed.js'
+
+/** A bench model whose tg speed depends only on the threads, as given. */
+function fakeModel(tgByThreads: Record<number, number>, openmp = false): {model: BenchModel; calls: number[]} {
+  const calls: number[] = []
+  const model = {
+    info: {binary: {kind: openmp ? 'native' : 'prebuilt', openmp}},
+    async measureSpeed(options: SpeedOptions) {
+      calls.push(options.threads!)
+      return {generateTokensPerSecond: [tgByThreads[options.threads!]], promptTokensPerSecond: [1], timeToFirstTokenMs: [1]}
+    },
+  } as unknown as BenchModel
+  return {model, calls}
+}
+
+describe('chooseGenerateThreads', () => {
+  it('generates at 1 thread when a short probe finds it faster (no OpenMP), alternating N and 1', async () => {
+    const {model, calls} = fakeModel({1: 68, 2: 55})
+    const choice = await chooseGenerateThreads(model, 2, {seed: 1})
+    expect(choice.generateThreads).toBe(1)
+    expect(choice.reason).toMatch(/^generation at 1 thread: 68 vs 55 t\/s at 2/)
+    expect(calls).toEqual([2, 1, 2, 1])
+  })
+
+  it('keeps N when N is faster, and does not probe with OpenMP, a forced count or 1 thread', async () => {
+    expect((await chooseGenerateThreads(fakeModel({1: 40, 2: 70}).model, 2, {seed: 1})).generateThreads).toBe(2)
+    for (const [model, threads, forced] of [[fakeModel({1: 99, 2: 1}, true), 2, undefined], [fakeModel({1: 99, 2: 1}), 2, 2], [fakeModel({1: 99}), 1, undefined]] as const) {
+      expect(await chooseGenerateThreads(model.model, threads, {seed: 1, forced})).toEqual({generateThreads: threads})
+      expect(model.calls).toEqual([])
+    }
+  })
+})
