@@ -1,3 +1,8 @@
+import {availableParallelism} from 'node:os'
+
+import {detectPhysicalCores} from './cores.js'
+import {readCpuQuotaCores} from './quota.js'
+
 /** What {@link chooseThreads} decides from. */
 export interface ThreadInputs {
   /** Physical cores of the machine. */
@@ -58,4 +63,18 @@ export function describeThreadChoice(choice: ThreadChoice): string {
   if (inputs.quotaCores !== undefined) facts.push(`cgroup quota ${inputs.quotaCores.toFixed(1)} cores`)
   facts.push(inputs.openmp ? 'llama.cpp with OpenMP' : 'llama.cpp without OpenMP')
   return `${choice.threads} ${choice.threads === 1 ? 'thread' : 'threads'} (set by ${choice.limit}: ${facts.join(', ')})`
+}
+
+/** The limits on threads that do not change during a run: {@link ThreadInputs} without the load and the binary. */
+export type CpuLimits = Omit<ThreadInputs, 'freeCores' | 'openmp'>
+
+/** Reads the physical cores, the CPUs this process may use (affinity) and the cgroup quota. */
+export async function readCpuLimits(): Promise<CpuLimits> {
+  const [physicalCores, quotaCores] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores()])
+  return {physicalCores, allowedCpus: availableParallelism(), quotaCores}
+}
+
+/** The most threads a run may ever use: the physical cores, the allowed CPUs and the quota (whatever the load). */
+export function threadCeiling(limits: CpuLimits): number {
+  return chooseThreads({...limits, openmp: true}).threads
 }

@@ -1,4 +1,4 @@
-import {availableParallelism, loadavg} from 'node:os'
+import {loadavg} from 'node:os'
 
 import {
   median,
@@ -11,28 +11,14 @@ import {
   type SpeedRecord,
   type SpeedRound,
 } from '../bench/index.js'
-import {chooseThreads, describeThreadChoice, detectPhysicalCores, readCpuQuotaCores, type ThreadInputs} from '../cpu/index.js'
+import {chooseThreads, describeThreadChoice, type CpuLimits} from '../cpu/index.js'
 import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index.js'
-
-/** The CPU facts a bench run chooses its threads from: everything but the load, read once per run. */
-export type BenchCpuFacts = Omit<ThreadInputs, 'freeCores' | 'openmp'>
-
-/** Reads the physical cores, the CPUs this process may use and the cgroup quota. */
-export async function readBenchCpuFacts(): Promise<BenchCpuFacts> {
-  const [physicalCores, quotaCores] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores()])
-  return {physicalCores, allowedCpus: availableParallelism(), quotaCores}
-}
-
-/** The most threads a model may be loaded with: the physical cores, the allowed CPUs and the quota. */
-export function threadCeiling(facts: BenchCpuFacts): number {
-  return chooseThreads({...facts, openmp: true}).threads
-}
 
 /**
  * The speed tests' threads: the forced count, or the choice from the cores free before loading and whether the
  * loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other one).
  */
-export function chooseSpeedThreads(facts: BenchCpuFacts, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {threads: number; reason: string} {
+export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {threads: number; reason: string} {
   if (forced !== undefined) return {threads: forced, reason: 'set by --threads'}
   // A model that does not say (an older engine, a test fake) is taken to be the prebuilt binary: the cautious choice.
   const choice = chooseThreads({...facts, freeCores, openmp: info.binary?.openmp ?? false})

@@ -38,8 +38,8 @@ import {
   type ScoringMode,
   type TaskAccuracy,
 } from '../bench/index.js'
-import {measureFreeCores, startBusyCores, type BusyCores} from '../cpu/index.js'
-import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, readBenchCpuFacts, threadCeiling, type MeasureSpeedRecordOptions} from './bench-speed.js'
+import {measureFreeCores, readCpuLimits, startBusyCores, threadCeiling, type BusyCores} from '../cpu/index.js'
+import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
 export interface RunBenchOptions {
@@ -142,7 +142,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     await options.onRecord(record)
   }
 
-  const cpu = await readBenchCpuFacts()
+  const cpu = await readCpuLimits()
   const loadThreads = options.threads ?? threadCeiling(cpu)
   let busy: BusyCores | undefined
   try {

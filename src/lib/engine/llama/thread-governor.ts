@@ -1,6 +1,4 @@
-import {availableParallelism} from 'node:os'
-
-import {chooseThreads, describeThreadChoice, detectPhysicalCores, othersBusyCores, readCpuQuotaCores, takeCpuSnapshot, type CpuSnapshot, type ThreadInputs} from '../../cpu/index.js'
+import {chooseThreads, describeThreadChoice, othersBusyCores, readCpuLimits, threadCeiling as limitsCeiling, takeCpuSnapshot, type CpuLimits, type CpuSnapshot, type ThreadInputs} from '../../cpu/index.js'
 import type {EngineLogger} from '../types.js'
 
 /** How often the load around a run is looked at again. Cheap: two reads of /proc/stat per check. */
@@ -13,23 +11,20 @@ const COLLAPSE_COOLDOWN_MS = 60_000
 const MIN_TOKENS_FOR_SPEED = 8
 
 /** The CPU facts a run starts from, measured while the model loads. */
-export interface CpuFacts {
-  physicalCores: number
-  allowedCpus: number
-  quotaCores?: number
+export interface CpuFacts extends CpuLimits {
   /** The counters when measuring started; the load of other processes is measured from here. */
   since?: CpuSnapshot
 }
 
 /** Starts measuring: reads the cores, the quota and the counters. The load is known at the next read. */
 export async function startCpuFacts(): Promise<CpuFacts> {
-  const [physicalCores, quotaCores, since] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores(), takeCpuSnapshot()])
-  return {physicalCores, allowedCpus: availableParallelism(), quotaCores, since}
+  const [limits, since] = await Promise.all([readCpuLimits(), takeCpuSnapshot()])
+  return {...limits, since}
 }
 
 /** The most threads a run may ever use: the physical cores, the allowed CPUs and the quota, or the forced count. */
 export function threadCeiling(facts: CpuFacts, forced?: number): number {
-  return forced ?? chooseThreads({...facts, openmp: true}).threads
+  return forced ?? limitsCeiling(facts)
 }
 
 /**

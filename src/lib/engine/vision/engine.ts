@@ -1,13 +1,12 @@
 import {fork, type ChildProcess} from 'node:child_process'
 import {stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import {availableParallelism} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {createInterface} from 'node:readline'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {AppError, EngineError, InputError, InterruptedError, ModelNotFoundError, UsageError} from '../../errors/index.js'
-import {chooseThreads, describeThreadChoice, detectPhysicalCores, measureFreeCores, readCpuQuotaCores} from '../../cpu/index.js'
+import {chooseThreads, describeThreadChoice, measureFreeCores, readCpuLimits} from '../../cpu/index.js'
 import type {EngineLogger} from '../types.js'
 import {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from '../json-schema/index.js'
 import type {FailureKind, LoadMessage, ParentMessage, ReadyMessage, WorkerMessage} from './protocol.js'
@@ -336,8 +335,8 @@ function toError(kind: FailureKind, code: string, message: string, hint?: string
  * no OpenMP either, so their barrier spins like node-llama-cpp's).
  */
 async function freeCpuThreads(logger?: EngineLogger): Promise<number> {
-  const [physicalCores, quotaCores] = await Promise.all([detectPhysicalCores(), readCpuQuotaCores()])
-  const choice = chooseThreads({physicalCores, allowedCpus: availableParallelism(), quotaCores, freeCores: await measureFreeCores(physicalCores), openmp: false})
+  const limits = await readCpuLimits()
+  const choice = chooseThreads({...limits, freeCores: await measureFreeCores(limits.physicalCores), openmp: false})
   logger?.('debug', `threads: ${describeThreadChoice(choice)}`)
   return choice.threads
 }
