@@ -30,7 +30,8 @@ export async function runSpeed(options) {
     return {
       pp: record.speed.pp.tokensPerSecond.mean,
       tg: record.speed.tg.tokensPerSecond.mean,
-      threads: record.settings.threads ?? record.hardware.threads,
+      // "2/1": pp at 2 threads, tg at 1 (the default's split); one number when both ran at the same count.
+      threads: [...new Set([record.settings.threads ?? record.hardware.threads, record.settings.generateThreads ?? record.settings.threads ?? record.hardware.threads])].join('/'),
       threadChoice: record.settings.threadChoice,
       binary: record.software?.binary ?? record.hardware?.binary ?? record.software?.llamaCpp?.buildType,
     }

@@ -11,18 +11,21 @@ import {
   type SpeedRecord,
   type SpeedRound,
 } from '../bench/index.js'
-import {chooseThreads, describeThreadChoice, type CpuLimits} from '../cpu/index.js'
+import {chooseThreads, describeThreadChoice, threadCeiling, type CpuLimits} from '../cpu/index.js'
 import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index.js'
 
 /**
- * The speed tests' threads: the forced count, or the choice from the cores free before loading and whether the
- * loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other one).
+ * The speed tests' threads: the forced count for both tests, or pp at the ceiling (a 512-token batch gains from every
+ * core even next to other processes, see the engine's PROMPT_BATCH_MIN_TOKENS) and tg from the cores free before
+ * loading and whether the loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other one).
  */
-export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {threads: number; reason: string} {
-  if (forced !== undefined) return {threads: forced, reason: 'set by --threads'}
+export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {promptThreads: number; threads: number; reason: string} {
+  if (forced !== undefined) return {promptThreads: forced, threads: forced, reason: 'set by --threads'}
   // A model that does not say (an older engine, a test fake) is taken to be the prebuilt binary: the cautious choice.
   const choice = chooseThreads({...facts, freeCores, openmp: info.binary?.openmp ?? false})
-  return {threads: choice.threads, reason: describeThreadChoice(choice)}
+  const promptThreads = threadCeiling(facts)
+  const prompts = promptThreads > choice.threads ? `; pp at ${promptThreads} (a large batch uses every core)` : ''
+  return {promptThreads, threads: choice.threads, reason: `${describeThreadChoice(choice)}${prompts}`}
 }
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */

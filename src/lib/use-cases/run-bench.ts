@@ -203,7 +203,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     try {
       base = await recordBase(spec, identity, model.info, options, runId, seed, loadThreads)
       if (options.tasks.includes('speed')) {
-        const {threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
+        const {promptThreads, threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
         progress(`${label}: choosing threads`)
         const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, {forced: options.threads, seed, signal: options.signal})
         const reason = generateReason ? `${threadReason}; ${generateReason}` : threadReason
@@ -211,7 +211,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
         await emit(await measureSpeedRecord({
           model,
           base,
-          threads,
+          threads: promptThreads,
           generateThreads,
           threadChoice: reason,
           promptTokens: options.promptTokens,

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import type {BenchModel, SpeedOptions} from '../../../src/lib/engine/index.js'
-import {chooseGenerateThreads} from '../../../src/lib/use-cases/bench-speed.js'
+import {chooseGenerateThreads, chooseSpeedThreads} from '../../../src/lib/use-cases/bench-speed.js'
 
 /** A bench model whose tg speed depends only on the threads, as given. */
 function fakeModel(tgByThreads: Record<number, number>, openmp = false): {model: BenchModel; calls: number[]} {
@@ -31,5 +31,24 @@ describe('chooseGenerateThreads', () => {
       expect(await chooseGenerateThreads(model.model, threads, {seed: 1, forced})).toEqual({generateThreads: threads})
       expect(model.calls).toEqual([])
     }
+  })
+})
+
+describe('chooseSpeedThreads', () => {
+  const limits = {physicalCores: 2, allowedCpus: 2}
+  const info = (openmp: boolean) => ({binary: {kind: openmp ? 'native' : 'prebuilt', openmp}}) as unknown as BenchModel['info']
+
+  it('runs pp at the ceiling and tg at the free cores next to a busy core, with either binary, and says so', () => {
+    for (const openmp of [false, true]) {
+      const choice = chooseSpeedThreads(limits, info(openmp), 1, undefined)
+      expect(choice).toMatchObject({promptThreads: 2, threads: 1})
+      expect(choice.reason).toMatch(/; pp at 2 /)
+    }
+  })
+
+  it('uses one count for both on an idle machine, and the forced count when given', () => {
+    expect(chooseSpeedThreads(limits, info(false), 2, undefined)).toMatchObject({promptThreads: 2, threads: 2})
+    expect(chooseSpeedThreads(limits, info(false), 2, undefined).reason).not.toContain('pp at')
+    expect(chooseSpeedThreads(limits, info(false), 0, 1)).toEqual({promptThreads: 1, threads: 1, reason: 'set by --threads'})
   })
 })

@@ -194,7 +194,7 @@ describe('runBench', () => {
   it('chooses the speed threads itself without --threads, and says why', async () => {
     const [record] = (await run({threads: undefined, repetitions: 1})) as Array<Extract<BenchRecord, {kind: 'speed'}>>
     expect(record.settings.threads).toBeGreaterThanOrEqual(1)
-    expect(record.settings.threadChoice).toMatch(/^\d+ threads? \(set by (physical|affinity|quota|free): .*without OpenMP\)$/)
+    expect(record.settings.threadChoice).toMatch(/^\d+ threads? \(set by (physical|affinity|quota|free): .*without OpenMP\)(; pp at \d+ .*)?$/)
     expect(record.hardware.threads).toBe(record.settings.threads)
     expect(record.rounds).toHaveLength(1)
     expect(record).not.toHaveProperty('baseline')

@@ -126,7 +126,7 @@ class LlamaEngine implements Engine {
     const watchdog = new TokenWatchdog(this.runtime.tokenTimeoutMs, promptTokens, request.signal)
     const generationId = this.nextGeneration++
     this.startGeneration(generationId)
-    this.runtime.governor.promptStarted(generationId)
+    this.runtime.governor.promptStarted(generationId, promptTokens)
     let generationThreads: number | undefined
     let slotUsable = true
     try {

@@ -9,6 +9,13 @@ const COLLAPSE_FACTOR = 3
 const COLLAPSE_COOLDOWN_MS = 60_000
 /** Tokens a record must generate before its speed says anything. */
 const MIN_TOKENS_FOR_SPEED = 8
+/**
+ * Prompts of at least this many tokens are evaluated at the ceiling whatever the load. Measured here (2 cores, one or
+ * both kept busy by other processes): a large batch's matrix products are split into chunks the threads take in turn,
+ * so a preempted thread delays little and pp at 2 threads was 1.0–1.35× pp at 1 thread, with or without OpenMP,
+ * while tg at 2 threads without OpenMP collapsed to a quarter. Shorter prompts decode like generation steps.
+ */
+export const PROMPT_BATCH_MIN_TOKENS = 32
 
 /** The CPU facts a run starts from, measured while the model loads. */
 export interface CpuFacts extends CpuLimits {
@@ -46,9 +53,11 @@ export class ThreadGovernor {
   private generateAtOne?: boolean
   /** The next solo record generates at 1 thread, to compare. */
   private probeOne = false
-  /** Records still evaluating their prompt: while any is, decodes use `current` threads. */
+  /** Records still evaluating a prompt of at least {@link PROMPT_BATCH_MIN_TOKENS}: while any is, decodes use the ceiling. */
   private readonly prompting = new Set<number>()
   private applied: number
+  /** The threads of a large prompt batch: the ceiling (or the forced count). */
+  private readonly promptThreads: number
 
   private constructor(
     private readonly facts: CpuFacts,
@@ -62,6 +71,7 @@ export class ThreadGovernor {
     this.current = initial
     this.applied = initial
     this.snapshot = facts.since
+    this.promptThreads = forced ? initial : threadCeiling(facts)
   }
 
   /**
@@ -85,33 +95,41 @@ export class ThreadGovernor {
     const now = await sample()
     const freeCores = facts.since && now ? Math.max(0, facts.physicalCores - othersBusyCores(facts.since, now)) : undefined
     const choice = chooseThreads({...inputsOf(facts, openmp), freeCores})
-    log('debug', `threads: ${describeThreadChoice(choice)}`)
+    const ceiling = threadCeiling(facts)
+    log('debug', `threads: ${describeThreadChoice(choice)}${ceiling > choice.threads ? `; prompts of ${PROMPT_BATCH_MIN_TOKENS}+ tokens at ${ceiling}` : ''}`)
     setThreads(choice.threads)
     const governor = new ThreadGovernor(facts, openmp, false, setThreads, log, sample, choice.threads)
     governor.snapshot = now
     return governor
   }
 
-  /** The thread count chosen now (prompt evaluation; generation may use 1, see {@link generationStarted}). */
+  /**
+   * The thread count chosen now from the free cores: generation (which may use 1, see {@link generationStarted}) and
+   * short prompts. Large prompts use the ceiling (see {@link PROMPT_BATCH_MIN_TOKENS}).
+   */
   get threads(): number {
     return this.current
   }
 
-  /** A record starts: its prompt is evaluated (and shared prefix copied) at the chosen thread count. */
-  promptStarted(id: number): void {
-    this.prompting.add(id)
+  /**
+   * A record starts: a prompt of `promptTokens` (at least {@link PROMPT_BATCH_MIN_TOKENS}) is evaluated at the ceiling
+   * until its first token comes; a shorter one at the chosen count.
+   */
+  promptStarted(id: number, promptTokens = PROMPT_BATCH_MIN_TOKENS): void {
+    if (promptTokens >= PROMPT_BATCH_MIN_TOKENS) this.prompting.add(id)
     this.applyPhase()
   }
 
   /**
    * A record's first token came: its prompt is done. Returns the threads its generation runs at: without OpenMP one
    * token's decode is so short that a second thread's spinning barrier can cost more than it brings, so generation
-   * runs at 1 thread when that was measured faster (a solo record at 1 thread is the probe).
+   * runs at 1 thread when that was measured faster (a solo record at 1 thread is the probe). While another record's
+   * large prompt is in the same batches, they run at the ceiling.
    */
   generationStarted(id: number): number {
     this.prompting.delete(id)
     this.applyPhase()
-    return this.prompting.size > 0 ? this.current : this.generationThreads()
+    return this.prompting.size > 0 ? this.promptThreads : this.generationThreads()
   }
 
   /** A record ended (done, failed or aborted). */
@@ -179,7 +197,7 @@ export class ThreadGovernor {
 
   private applyPhase(): void {
     if (this.forced) return
-    const threads = this.prompting.size > 0 ? this.current : this.generationThreads()
+    const threads = this.prompting.size > 0 ? this.promptThreads : this.generationThreads()
     if (threads === this.applied) return
     this.applied = threads
     this.setThreads(threads)
