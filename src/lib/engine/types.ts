@@ -103,6 +103,8 @@ export interface EngineInfo {
   threads: number
   /** The GPU backend in use, or `false` for CPU only. */
   gpu: string | false
+  /** Flash attention as asked of llama.cpp (llama engines; `JSL_MED_FLASH_ATTENTION` overrides the default). */
+  flashAttention?: boolean | 'auto'
   /** The chat template wrapper node-llama-cpp chose (e.g. `ChatML`). */
   chatWrapper: string
   trainContextSize?: number

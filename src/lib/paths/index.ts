@@ -76,6 +76,7 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
     description: 'llama.cpp binary: `auto` (the native OpenMP build of `npm run build:native` when there is one, else the prebuilt), `prebuilt` or `native`',
     defaultValue: 'auto',
   },
+  {name: 'JSL_MED_FLASH_ATTENTION', description: 'flash attention of the task commands: `auto`, `on` or `off`', defaultValue: 'off on the CPU, auto on a GPU'},
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
   {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},

@@ -3,6 +3,7 @@ import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, Lla
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
 import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
+import {chooseFlashAttention} from './attention.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
 import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
@@ -32,7 +33,8 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     const contextSize = options.contextSize ?? Math.min(trainContextSize, DEFAULT_MAX_CONTEXT)
     await checkFit(llama, model, contextSize, sequences, options)
     // The context may use up to the ceiling; llama.maxThreads then sets what each decode uses (node-llama-cpp reads it per batch).
-    const context = await model.createContext({contextSize, sequences, threads: {ideal: ceiling, min: 1}, createSignal: options.signal})
+    const flashAttention = chooseFlashAttention(llama.gpu)
+    const context = await model.createContext({contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
     const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
     const chatWrapper = nlc.resolveChatWrapper(model)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
@@ -44,6 +46,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
       threads: governor.threads,
       binary,
       gpu: llama.gpu,
+      flashAttention,
       chatWrapper: chatWrapper.wrapperName,
       trainContextSize,
     }
