@@ -9,11 +9,12 @@
 //          prebuilt binary and the native one (JSL_MED_LLAMA_BINARY), and at --threads 1 / 2 (prebuilt)
 //   try    README's try command (the block after <!-- readme:try -->), idle and with one busy core
 //   ner    `jsl-med ner -j auto` and -j 1 over --records short records vs llama-server -np 4 (4 clients), same model,
-//          threads, prompts, JSON schema and max tokens
+//          threads, prompts, JSON schema and max tokens; --server-fa auto,off also runs a llama-server with -fa off
+//          (jsl-med's CPU default), the ratio then against the faster server
 //
 // Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8]
 //          [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32]
-//          [--jobs auto,1] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS]
+//          [--jobs auto,1] [--server-fa auto,off] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS]
 //          [--llama-bench PATH] [--llama-server PATH] [--json]
 // Needs `npm run build`. llama-bench and llama-server: $LLAMA_BENCH / $LLAMA_SERVER (default /tmp/llama-omp/bin/…).
 // Markdown tables on stdout (--json: one raw row per line instead), progress on stderr.
@@ -22,7 +23,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-const usage = 'Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8] [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32] [--jobs auto,1] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS] [--llama-bench PATH] [--llama-server PATH] [--json]\n'
+const usage = 'Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8] [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32] [--jobs auto,1] [--server-fa auto,off] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS] [--llama-bench PATH] [--llama-server PATH] [--json]\n'
 const {values} = parseArgs({
   options: {
     sections: {type: 'string', default: 'speed,try,ner'},
@@ -34,6 +35,7 @@ const {values} = parseArgs({
     records: {type: 'string', default: '64'},
     'max-tokens': {type: 'string', default: '32'},
     jobs: {type: 'string', default: 'auto,1'},
+    'server-fa': {type: 'string', default: 'auto'},
     'ner-shape': {type: 'string'},
     'ner-quant': {type: 'string'},
     'ner-conditions': {type: 'string', default: 'idle'},
@@ -110,6 +112,7 @@ try {
       records: whole(values.records, 'records'),
       maxTokens: whole(values['max-tokens'], 'max-tokens'),
       jobs: list(values.jobs),
+      serverFlashAttention: list(values['server-fa']),
       conditions: parseConditions(values['ner-conditions']),
       rounds,
       llamaServer: values['llama-server'],

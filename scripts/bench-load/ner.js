@@ -89,9 +89,9 @@ async function freePort() {
 }
 
 /** Starts llama-server on 127.0.0.1 and waits until /health answers 200. */
-async function startLlamaServer({path, modelPath, contextSize, threads, timeoutMs}) {
+async function startLlamaServer({path, modelPath, contextSize, threads, flashAttention, timeoutMs}) {
   const port = await freePort()
-  const args = ['-m', modelPath, '-np', String(SLOTS), '-c', String(SLOTS * contextSize), '-t', String(threads), '--jinja', '--host', '127.0.0.1', '--port', String(port)]
+  const args = ['-m', modelPath, '-np', String(SLOTS), '-c', String(SLOTS * contextSize), '-t', String(threads), '-fa', flashAttention, '--jinja', '--host', '127.0.0.1', '--port', String(port)]
   log(`llama-server ${args.join(' ')}`)
   const server = startDaemon(path, args)
   const deadline = performance.now() + Math.min(timeoutMs, 10 * 60_000)
@@ -141,7 +141,10 @@ async function serverBatch({port, calls, count, maxTokens, timeoutMs}) {
   return {recordsPerSecond: count / seconds, seconds, failedRequests: failed, ...(firstError ? {firstError} : {})}
 }
 
-/** options: {shape, quant, records, maxTokens, jobs: ['auto', 1], conditions, rounds, llamaServer, cacheRoot, timeoutMs} */
+/** llama-server's name in the tables: its default flash attention (auto) is left unsaid. */
+const serverName = (flashAttention) => `llama-server -np ${SLOTS}${flashAttention === 'auto' ? '' : ` -fa ${flashAttention}`}`
+
+/** options: {shape, quant, records, maxTokens, jobs: ['auto', 1], serverFlashAttention: ['auto'], conditions, rounds, llamaServer, cacheRoot, timeoutMs} */
 export async function runNer(options) {
   const {ensureSyntheticModel, runInterleaved} = await lib('bench')
   const {spec} = await ensureSyntheticModel({shape: options.shape, quant: options.quant, cacheDir: join(options.cacheRoot, 'synthetic')})
@@ -156,11 +159,15 @@ export async function runNer(options) {
       if (!probe.threads || !probe.contextSize) throw new Error('jsl-med ner --verbose did not log its engine (threads, context size)')
       const calls = await captureNerCalls(records.map((record) => record.text), {maxTokens: options.maxTokens, contextSize: probe.contextSize})
       log(`ner ${model}, ${condition.name}: jsl-med chose ${probe.threads} threads, ${probe.contextSize} tokens per sequence; ${calls.length} calls for ${records.length} records`)
-      const server = await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads: probe.threads, timeoutMs: options.timeoutMs})
+      const servers = []
       try {
+        for (const flashAttention of options.serverFlashAttention) {
+          servers.push({flashAttention, ...(await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads: probe.threads, flashAttention, timeoutMs: options.timeoutMs}))})
+        }
+
         const programs = [
           ...options.jobs.map((jobs) => ({name: `jsl-med -j ${jobs}`, run: () => jslNer({modelPath: spec.path, input, jobs, maxTokens: options.maxTokens, count: records.length, timeoutMs: options.timeoutMs})})),
-          {name: `llama-server -np ${SLOTS}`, run: async () => ({...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads: probe.threads})},
+          ...servers.map((server) => ({name: serverName(server.flashAttention), run: async () => ({...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads: probe.threads})})),
         ].map(({name, run}) => ({name, run: () => run().catch((error) => ({error: error.message}))}))
         const rounds = await runInterleaved({
           rounds: options.rounds,
@@ -176,18 +183,19 @@ export async function runNer(options) {
           for (const {name, value} of results) rows.push({section: 'ner', model, condition: condition.name, round, ...start, program: name, records: records.length, maxTokens: options.maxTokens, ...value})
         }
       } finally {
-        await server.stop()
+        await Promise.all(servers.map((server) => server.stop()))
       }
     })
   }
 
-  return {rows, programs: [...options.jobs.map((jobs) => `jsl-med -j ${jobs}`), `llama-server -np ${SLOTS}`]}
+  return {rows, programs: [...options.jobs.map((jobs) => `jsl-med -j ${jobs}`), ...options.serverFlashAttention.map(serverName)], jobs: options.jobs.length}
 }
 
 const jobsOf = (program) => program.replace('jsl-med ', '')
 
-/** Records/s medians per condition and the ratio -j auto / llama-server (target ≥ 1). */
-export function renderNer({rows, programs}, {records, maxTokens, rounds}) {
+/** Records/s medians per condition and the ratio -j auto / the faster llama-server (target ≥ 1). */
+export function renderNer({rows, programs, jobs}, {records, maxTokens, rounds}) {
+  const servers = programs.slice(jobs)
   const conditions = [...new Set(rows.map((row) => row.condition))]
   const body = conditions.map((condition) => {
     const at = (program) => rows.filter((row) => row.condition === condition && row.program === program)
@@ -195,13 +203,14 @@ export function renderNer({rows, programs}, {records, maxTokens, rounds}) {
     const threads = [...new Set(rows.filter((row) => row.condition === condition).flatMap((row) => row.threadsSeen ?? [row.threads]).filter(Boolean))].join(',')
     const differing = at(programs[0]).map((row) => row.differentRecords).filter((n) => n !== undefined)
     const cells = programs.map((program) => (at(program).every((row) => row.error) ? 'failed' : fmt(rate(program), 2)))
-    return [rows.find((row) => row.condition === condition).model, condition, threads, ...cells, ratioCell(rate(programs[0]), rate(programs.at(-1)), {atLeast: 1}), differing.length > 0 ? `${Math.max(...differing)}/${records}` : '–']
+    const bestServer = Math.max(...servers.map(rate).filter(Number.isFinite))
+    return [rows.find((row) => row.condition === condition).model, condition, threads, ...cells, ratioCell(rate(programs[0]), bestServer, {atLeast: 1}), differing.length > 0 ? `${Math.max(...differing)}/${records}` : '–']
   })
   const failures = rows.filter((row) => row.error).map((row) => `round ${row.round} ${row.program}: ${row.error}`)
   return [
-    `### ner: records/s over ${records} short records, --max-tokens ${maxTokens}, median of ${rounds} interleaved rounds (model load excluded)`,
+    `### ner: records/s over ${records} short records, --max-tokens ${maxTokens}, median of ${rounds} interleaved rounds (model load excluded; jsl-med at its defaults)`,
     '',
-    table(['model', 'load', 'threads', ...programs.map((program) => `${program} rec/s`), `${programs[0]} / llama-server (≥ 1)`, `records differing ${jobsOf(programs[0])} vs ${jobsOf(programs.at(-2))}`], body),
+    table(['model', 'load', 'threads', ...programs.map((program) => `${program} rec/s`), `${programs[0]} / ${servers.length > 1 ? 'faster llama-server' : 'llama-server'} (≥ 1)`, `records differing ${jobsOf(programs[0])} vs ${jobsOf(programs[jobs - 1])}`], body),
     ...failures.map((failure) => `\nFailed: ${failure}`),
   ].join('\n')
 }
