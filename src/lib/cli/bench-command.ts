@@ -4,7 +4,7 @@ import {compareBenchFiles, prepareBench, runBench} from '../use-cases/index.js'
 import type {BenchFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
-import {createSpinner} from './spinner.js'
+import {createStepProgress} from './progress.js'
 import {formatBenchTable, formatComparisonTable} from './render/index.js'
 
 /** What `bench --json` returns: the records of a run, or a comparison. */
@@ -27,12 +27,12 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
-  const spinner = createSpinner(flags.quiet)
+  const progress = createStepProgress('bench', {quiet: flags.quiet})
   const output = context.json ? undefined : await openOutput(flags.output)
   const writer = output ? createLineWriter(output) : undefined
   let interrupt: ReturnType<typeof trapInterrupt> | undefined
   try {
-    spinner.start('bench: preparing')
+    progress.step('preparing')
     const {models, threads} = await prepareBench({
       models: flags.model,
       synthetic: flags.synthetic,
@@ -40,7 +40,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       threads: flags.threads,
       cacheDir: context.cacheDir,
       onSynthesize: (spec, written, total) => {
-        spinner.text = `writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`
+        progress.step(`writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`)
       },
     })
     // Only now: Ctrl-C while a synthetic model is written ends the process (the cache keeps whole files only).
@@ -69,16 +69,16 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       signal: interrupt.signal,
       logger: (level, message) => logger.log(level, message),
       onProgress: (text) => {
-        spinner.text = text
+        progress.step(text)
         logger.debug(text)
       },
       onRecord: async (record) => writer?.writeRecord(record),
     })
-    spinner.stop()
+    progress.stop()
     if (records.length > 0) logger.info('\n' + formatBenchTable(records).trimEnd())
     return {records}
   } finally {
-    spinner.stop()
+    progress.stop()
     interrupt?.release()
     await closeOutput(output)
   }

@@ -11,6 +11,20 @@ export {trapInterrupt} from './interrupt.js'
 export type {Interrupt} from './interrupt.js'
 export {createStderrLogger} from './logger.js'
 export type {Logger, LogLevel, StderrLoggerOptions} from './logger.js'
-export {formatBenchTable, formatComparisonTable, renderHwReport, renderModelTable} from './render/index.js'
+export {createStepProgress, createTaskProgress, PROGRESS_INTERVAL_ENV, progressIntervalMs} from './progress.js'
+export type {ProgressOptions, StepProgressRenderer, TaskProgressRenderer} from './progress.js'
+export {
+  estimateRemainingMs,
+  fitToWidth,
+  formatBenchTable,
+  formatComparisonTable,
+  formatDoneOfTotal,
+  formatRate,
+  formatRecordProgress,
+  formatRecordSummary,
+  renderHwReport,
+  renderModelTable,
+} from './render/index.js'
+export type {RecordProgressState} from './render/index.js'
 export {runTaskCommand} from './task-command.js'
 export type {TaskCommandHooks} from './task-command.js'

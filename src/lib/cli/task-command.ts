@@ -1,12 +1,12 @@
 import type {Engine, EngineOptions} from '../engine/index.js'
-import {openInput, openRecords, type RecordSource} from '../io/index.js'
+import {countRecords, openInput, openRecords, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
 import type {Task} from '../tasks/index.js'
 import {runTaskOverRecords} from '../use-cases/index.js'
 import type {TaskFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
-import {createSpinner} from './spinner.js'
+import {createTaskProgress} from './progress.js'
 
 /** Hooks for task commands whose engine or input differ from a text task's (vlm). */
 export interface TaskCommandHooks {
@@ -14,15 +14,22 @@ export interface TaskCommandHooks {
   createEngine?: (options: EngineOptions) => Promise<Engine>
   /** The records to run instead of reading `--input`, e.g. the one image given with `--image`. */
   openSource?: () => Promise<RecordSource>
+  /**
+   * Counts the records `openSource` will yield, for the total and ETA of progress; default: the records of an
+   * `--input` file when `openSource` is not given (stdin has no total).
+   */
+  countRecords?: () => Promise<number | undefined>
 }
 
 /**
- * Runs a task command: the task over the records of `--input` (see runTaskOverRecords), with a spinner on stderr
- * (TTY only) and Ctrl-C handling (a clean stop with exit 130; a second Ctrl-C exits at once).
+ * Runs a task command: the task over the records of `--input` (see runTaskOverRecords), with progress on stderr
+ * (see createTaskProgress; none under `--quiet`) and Ctrl-C handling (a clean stop with exit 130; a second Ctrl-C
+ * exits at once).
  */
 export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
   const interrupt = trapInterrupt()
-  const spinner = createSpinner(flags.quiet)
+  const progress = createTaskProgress(task.name, {quiet: flags.quiet})
+  const fromFile = !hooks.openSource && flags.input !== '-'
   try {
     return await runTaskOverRecords({
       task,
@@ -45,17 +52,14 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       auditPath: flags.audit,
       verbose: flags.verbose,
       openSource: hooks.openSource ?? (async () => openRecords(await openInput(flags.input, () => logger.info('Reading the note from the terminal; end it with Ctrl-D.')), {format: flags['input-format']})),
+      countRecords: hooks.countRecords ?? (fromFile ? () => countRecords(flags.input, flags['input-format']) : undefined),
       createEngine: hooks.createEngine,
       signal: interrupt.signal,
       log: (level, message) => logger.log(level, message),
-      onProgress: (event) => {
-        if (event.stage === 'loading') spinner.start(`Loading ${event.model}`)
-        else if (event.stage === 'finished') spinner.stop()
-        else spinner.text = event.done === 0 ? `${task.name}: starting` : `${task.name}: ${event.done} records`
-      },
+      onProgress: (event) => progress.update(event),
     })
   } finally {
-    spinner.stop()
+    progress.stop()
     interrupt.release()
   }
 }

@@ -77,6 +77,11 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
     defaultValue: 'auto',
   },
   {name: 'JSL_MED_FLASH_ATTENTION', description: 'flash attention of the task commands: `auto`, `on` or `off`', defaultValue: 'off on the CPU, auto on a GPU'},
+  {
+    name: 'JSL_MED_PROGRESS_INTERVAL',
+    description: 'seconds between progress lines when stderr is not a terminal (a log); `0`: a line at every change',
+    defaultValue: '10',
+  },
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
   {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},

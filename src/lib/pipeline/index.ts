@@ -67,6 +67,8 @@ export interface RunTaskOptions<Result> {
   onRecordError?: (error: AppError, record: RecordRef) => void
   /** Called after each record is written. */
   onRecordDone?: (report: RecordReport) => void
+  /** Called after each model call of any record, with its token counts, e.g. for a tokens/s on stderr. */
+  onGeneration?: (tokens: {promptTokens: number; outputTokens: number}) => void
 }
 
 /** Counts of a finished run. */
@@ -199,7 +201,10 @@ async function processRecord<Result>(input: InputRecord, order: number, options:
     Object.assign(report, {parallel: lease.limit, calls: 0, promptTokens: 0, outputTokens: 0})
     let tokens = 0
     try {
-      const engine = meter(options.engine, report, (count) => (tokens += count))
+      const engine = meter(options.engine, report, (generation) => {
+        tokens += (generation.evaluatedPromptTokens ?? generation.promptTokens) + generation.outputTokens
+        options.onGeneration?.({promptTokens: generation.promptTokens, outputTokens: generation.outputTokens})
+      })
       const recordSignal = lease.signal ? AbortSignal.any([signal, lease.signal]) : signal
       const result = await options.task.run(text, {engine, settings: options.settings, signal: recordSignal, record: input.value})
       report.durationMs = performance.now() - started
@@ -218,8 +223,8 @@ async function processRecord<Result>(input: InputRecord, order: number, options:
   }
 }
 
-/** The engine as one record sees it: every call is counted into the record's report, and its model tokens into `onTokens`. */
-function meter(engine: Engine, report: RecordReport, onTokens: (count: number) => void): Engine {
+/** The engine as one record sees it: every call is counted into the record's report, and handed to `onGeneration`. */
+function meter(engine: Engine, report: RecordReport, onGeneration: (generation: Generation) => void): Engine {
   return {
     info: engine.info,
     countTokens: (text) => engine.countTokens(text),
@@ -229,7 +234,7 @@ function meter(engine: Engine, report: RecordReport, onTokens: (count: number) =
       const generation = await engine.chat(request)
       report.promptTokens += generation.promptTokens
       report.outputTokens += generation.outputTokens
-      onTokens((generation.evaluatedPromptTokens ?? generation.promptTokens) + generation.outputTokens)
+      onGeneration(generation)
       return generation
     },
     dispose: () => engine.dispose(),

@@ -57,9 +57,33 @@ export interface RunTaskOptions {
   signal: AbortSignal
   /** Diagnostics (stderr in the CLI). Never receives record text. */
   log: EngineLogger
-  /** Progress: the model is loading, then records are running (with the count done so far), then the run is finished. */
-  onProgress?: (event: {stage: 'loading'; model: string} | {stage: 'running'; done: number} | {stage: 'finished'}) => void
+  /**
+   * Counts the records the input holds before they are read (e.g. `countRecords` of a file), for a total in
+   * progress events; it runs while the model loads, and the first record waits for it. Leave it out when the total
+   * cannot be known (stdin).
+   */
+  countRecords?: () => Promise<number | undefined>
+  /** Progress: the model is loading, then records are running (with counts), then the run is finished. */
+  onProgress?: (event: TaskProgressEvent) => void
 }
+
+/** What a task run has done so far: counts only, never text. */
+export interface TaskProgress {
+  /** Records written (ok or failed). */
+  done: number
+  /** Of `done`, the records written as error records. */
+  failed: number
+  /** Records skipped as done already (`resumeFrom`). */
+  skipped: number
+  /** Records in the input, once `countRecords` has counted them; skipped ones included. */
+  total?: number
+  /** Prompt and generated tokens of every model call so far (calls of records still running included). */
+  promptTokens: number
+  outputTokens: number
+}
+
+/** A progress event of {@link runTaskOverRecords}. */
+export type TaskProgressEvent = {stage: 'finished'} | {stage: 'loading'; model: string} | ({stage: 'running'} & TaskProgress)
 
 /**
  * Runs a task over a record stream end to end: resolves the model, loads the engine (refusing a `-j` whose KV
@@ -79,6 +103,11 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
   let engine: Engine | undefined
   try {
     const resume = options.resumeFrom === undefined ? undefined : await readResumeState(options.resumeFrom, options.idField)
+    const progress: TaskProgress = {done: 0, failed: 0, skipped: 0, promptTokens: 0, outputTokens: 0}
+    const report = (): void => options.onProgress?.({stage: 'running', ...progress})
+    // Counted while the model loads, and awaited before the first record, so that every running event has the total.
+    // A total is a nicety: a file that cannot be counted fails (or not) where it is opened to be read.
+    const counted = options.countRecords?.().then((total) => (progress.total = total), () => {})
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
     const create = options.createEngine ?? createEngine
@@ -113,8 +142,8 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
       output.write('\n')
     }
 
-    let done = 0
-    options.onProgress?.({stage: 'running', done})
+    await counted
+    report()
     const source = await options.openSource()
     const summary = await runTask({
       task,
@@ -129,14 +158,27 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
       sequences: opened.sequences,
       onParallelDecision: (decision) => log('debug', describeDecision(decision, opened.sequences)),
       failFast: options.failFast,
-      skip: resume ? (record) => resume.done.has(recordKey(record)) : undefined,
+      skip: resume
+        ? (record) => {
+            const isDone = resume.done.has(recordKey(record))
+            if (isDone) progress.skipped++
+            return isDone
+          }
+        : undefined,
       signal: options.signal,
       onRecordError: (error, ref) => log('warn', `record ${describe(ref)}: [${error.code}] ${error.message}`),
-      onRecordDone: (report) => {
-        options.onProgress?.({stage: 'running', done: ++done})
+      onGeneration: (tokens) => {
+        progress.promptTokens += tokens.promptTokens
+        progress.outputTokens += tokens.outputTokens
+        report()
+      },
+      onRecordDone: (record) => {
+        progress.done++
+        if (record.status === 'error') progress.failed++
+        report()
         // The audit log reads its parameters when it writes a line (synchronously): this line gets its record's value.
-        parameters.parallel = report.parallel
-        void audit?.write(report)
+        parameters.parallel = record.parallel
+        void audit?.write(record)
       },
     })
     options.onProgress?.({stage: 'finished'})

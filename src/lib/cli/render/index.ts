@@ -2,3 +2,5 @@
 export {formatBenchTable, formatComparisonTable} from './bench-table.js'
 export {renderHwReport} from './hw.js'
 export {renderModelTable} from './models.js'
+export {estimateRemainingMs, fitToWidth, formatDoneOfTotal, formatRate, formatRecordProgress, formatRecordSummary} from './progress.js'
+export type {RecordProgressState} from './progress.js'
