@@ -1,5 +1,6 @@
 import type {Engine, EngineOptions} from '../engine/index.js'
-import {openInput, openRecords, type RecordSource} from '../io/index.js'
+import {UsageError} from '../errors/index.js'
+import {openInputs, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
 import type {Task} from '../tasks/index.js'
 import {runTaskOverRecords} from '../use-cases/index.js'
@@ -14,13 +15,20 @@ export interface TaskCommandHooks {
   createEngine?: (options: EngineOptions) => Promise<Engine>
   /** The records to run instead of reading `--input`, e.g. the one image given with `--image`. */
   openSource?: () => Promise<RecordSource>
+  /** The file arguments (see taskArgs), read instead of `--input`. */
+  files?: string[]
 }
 
 /**
- * Runs a task command: the task over the records of `--input` (see runTaskOverRecords), with a spinner on stderr
+ * Runs a task command: the task over the records of the file arguments or `--input` (see runTaskOverRecords), with a spinner on stderr
  * (TTY only) and Ctrl-C handling (a clean stop with exit 130; a second Ctrl-C exits at once).
  */
 export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
+  const files = hooks.files ?? []
+  if (files.length > 0 && flags.input !== undefined) {
+    throw new UsageError('The input is given twice: as file arguments and with --input', {hint: 'Pass the files as arguments (- for stdin), or one file with --input.'})
+  }
+
   const interrupt = trapInterrupt()
   const spinner = createSpinner(flags.quiet)
   try {
@@ -44,7 +52,16 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       resumeFrom: flags.resume,
       auditPath: flags.audit,
       verbose: flags.verbose,
-      openSource: hooks.openSource ?? (async () => openRecords(await openInput(flags.input, () => logger.info('Reading the note from the terminal; end it with Ctrl-D.')), {format: flags['input-format']})),
+      openSource:
+        hooks.openSource ??
+        (() =>
+          openInputs(files.length > 0 ? files : [flags.input ?? '-'], {
+            format: flags['input-format'],
+            field: flags.field,
+            idField: flags['id-field'],
+            onTerminal: () => logger.info('Reading the note from the terminal; end it with Ctrl-D.'),
+            onEmpty: (name) => logger.info(`${name} is empty: no record for it`),
+          })),
       createEngine: hooks.createEngine,
       signal: interrupt.signal,
       log: (level, message) => logger.log(level, message),

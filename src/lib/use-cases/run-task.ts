@@ -49,7 +49,10 @@ export interface RunTaskOptions {
   auditPath?: string
   /** llama.cpp's own logs too. */
   verbose: boolean
-  /** Opens the records to run (the command's input, or e.g. the one image of `vlm --image`). */
+  /**
+   * Opens the records to run (the command's input, or e.g. the one image of `vlm --image`); called before the model
+   * loads. An `empty` source ends the run at once with no records (and a note).
+   */
   openSource: () => Promise<RecordSource>
   /** Creates the engine instead of `createEngine` (e.g. a vision engine with its projector). */
   createEngine?: (options: EngineOptions) => Promise<Engine>
@@ -62,7 +65,8 @@ export interface RunTaskOptions {
 }
 
 /**
- * Runs a task over a record stream end to end: resolves the model, loads the engine (refusing a `-j` whose KV
+ * Runs a task over a record stream end to end: resolves the model, opens the input (an empty one ends the run here,
+ * before any model loads), loads the engine (refusing a `-j` whose KV
  * caches will not fit), skips what `resumeFrom` says is done, streams records through the pipeline to the output,
  * writes the audit log, and always disposes the engine. Throws AppErrors.
  */
@@ -79,6 +83,15 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
   let engine: Engine | undefined
   try {
     const resume = options.resumeFrom === undefined ? undefined : await readResumeState(options.resumeFrom, options.idField)
+    // The input is opened (its format told, its first bytes read) before the model loads: an empty or refused
+    // input then costs no model load.
+    const source = await options.openSource()
+    if (source.empty) {
+      log('info', `${task.name}: the input is empty, so there are no records to run`)
+      output = await openOutput(options.outputPath, resume !== undefined && options.resumeFrom === options.outputPath ? {appendAfter: resume.completeBytes} : {})
+      return {records: 0, failed: 0, skipped: 0, durationMs: 0}
+    }
+
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
     const create = options.createEngine ?? createEngine
@@ -115,7 +128,6 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
 
     let done = 0
     options.onProgress?.({stage: 'running', done})
-    const source = await options.openSource()
     const summary = await runTask({
       task,
       engine,
