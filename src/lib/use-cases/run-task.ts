@@ -66,9 +66,9 @@ export interface RunTaskOptions {
 
 /**
  * Runs a task over a record stream end to end: resolves the model, opens the input (an empty one ends the run here,
- * before any model loads), loads the engine (refusing a `-j` whose KV
- * caches will not fit), skips what `resumeFrom` says is done, streams records through the pipeline to the output,
- * writes the audit log, and always disposes the engine. Throws AppErrors.
+ * before any model loads), loads the engine (refusing a `-j` whose KV caches will not fit), skips what `resumeFrom`
+ * says is done, streams records through the pipeline to the output, writes the audit log, and always disposes the
+ * engine. Throws AppErrors.
  */
 export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSummary> {
   const {task, log} = options
