@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskFlags} from '../lib/cli/index.js'
+import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
 import {CODE_SYSTEMS, loadIcd10cmTable} from '../lib/codes/index.js'
 import {createNerTask, DEFAULT_NER_LABELS, parseLabels} from '../lib/tasks/index.js'
 
@@ -15,14 +15,19 @@ Labels default to ${DEFAULT_NER_LABELS.join(', ')}; --labels sets your own. Asse
 
 --link icd10cm asks for an ICD-10-CM code per entity and checks it against --codes FILE (the CMS order file icd10cm_order_<year>.txt, or the codes file; codes with or without dots): "code": {system, value, status, description?}, where status is linked (in your table), unverified (well formed, but the table lacks it, or no table was given) or rejected (malformed, or an unknown category). A code that is not in your table is never linked.
 
-Output is NDJSON for NDJSON input, and for plain text when stdout is not a terminal (so that it pipes into soap); a readable entity list on a terminal; --format chooses.`
+Input: FILE arguments, read in order, or stdin (- or --input); each is NDJSON or one text document by its content (a text file's id is its path).
+
+Output is NDJSON for NDJSON input or several files, and for plain text when stdout is not a terminal (so that it pipes into soap); a readable entity list on a terminal; --format chooses.`
 
   static override examples = [
-    {description: 'Entities of one note, as a readable list', command: '<%= config.bin %> <%= command.id %> -m model.gguf < note.txt'},
+    {description: 'Entities of one note, as a readable list', command: '<%= config.bin %> <%= command.id %> -m model.gguf note.txt'},
+    {description: 'Entities of text and NDJSON files, in order (- is stdin)', command: '<%= config.bin %> <%= command.id %> -m model.gguf a.txt b.ndjson - < c.txt'},
     {description: 'Entities of a stream of records, then a SOAP note of each', command: 'cat notes.ndjson | <%= config.bin %> <%= command.id %> -m model.gguf | <%= config.bin %> soap -m model.gguf'},
     {description: 'Your own labels', command: '<%= config.bin %> <%= command.id %> -m model.gguf --labels Disease,Chemical -i abstracts.ndjson'},
     {description: 'Check proposed ICD-10-CM codes against the CMS order file', command: '<%= config.bin %> <%= command.id %> -m model.gguf --link icd10cm --codes icd10cm_order_2025.txt < note.txt'},
   ]
+
+  static override args = taskArgs
 
   static override flags = {
     ...taskFlags,
@@ -34,8 +39,8 @@ Output is NDJSON for NDJSON input, and for plain text when stdout is not a termi
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Ner)
+    const {argv, flags} = await this.parse(Ner)
     const link = flags.link ? {system: flags.link, codes: flags.codes ? await loadIcd10cmTable(flags.codes) : undefined} : undefined
-    await runTaskCommand(createNerTask({labels: parseLabels(flags.labels), link}), flags, this.useLogger(flags))
+    await runTaskCommand(createNerTask({labels: parseLabels(flags.labels), link}), flags, this.useLogger(flags), {files: argv as string[]})
   }
 }

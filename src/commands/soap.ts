@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskFlags} from '../lib/cli/index.js'
+import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
 import {soapTask} from '../lib/tasks/index.js'
 
 export default class Soap extends BaseCommand {
@@ -10,13 +10,18 @@ export default class Soap extends BaseCommand {
 
 The four sections are always there (a JSON-schema grammar constrains the model), each a list of {statement, evidence, start, end, unsupported}. Every statement cites a sentence of the source; jsl-med looks the citation up in the source (ignoring differences of case and whitespace) and reports the source's exact sentence, with evidence === source.slice(start, end) (UTF-16 code units). A citation that is not in the source is kept as the model wrote it, with start and end null and "unsupported": true. "review_required" is true when any statement is unsupported or the model stopped at --max-tokens (then "truncated": true too).
 
-Output is NDJSON for NDJSON input, and for plain text when stdout is not a terminal; a clean SOAP note on a terminal; --format chooses. A text longer than the context is cut on section and paragraph boundaries and the sections are joined.`
+Input: FILE arguments, read in order, or stdin (- or --input); each is NDJSON or one text document by its content (a text file's id is its path).
+
+Output is NDJSON for NDJSON input or several files, and for plain text when stdout is not a terminal; a clean SOAP note on a terminal; --format chooses. A text longer than the context is cut on section and paragraph boundaries and the sections are joined.`
 
   static override examples = [
-    {description: 'A SOAP note of one visit transcript', command: '<%= config.bin %> <%= command.id %> -m model.gguf < visit.txt'},
+    {description: 'A SOAP note of one visit transcript', command: '<%= config.bin %> <%= command.id %> -m model.gguf visit.txt'},
+    {description: 'SOAP notes of many transcripts, one record each with the file name as id', command: '<%= config.bin %> <%= command.id %> -m model.gguf visits/*.txt > soap.ndjson'},
     {description: 'SOAP notes of a stream of records, after ner', command: 'cat visits.ndjson | <%= config.bin %> ner -m model.gguf | <%= config.bin %> <%= command.id %> -m model.gguf > out.ndjson'},
     {description: 'Records whose statements need a look', command: '<%= config.bin %> <%= command.id %> -m model.gguf -i visits.ndjson | jq -c \'select(.soap.review_required)\''},
   ]
+
+  static override args = taskArgs
 
   static override flags = {
     ...taskFlags,
@@ -25,7 +30,7 @@ Output is NDJSON for NDJSON input, and for plain text when stdout is not a termi
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Soap)
-    await runTaskCommand(soapTask, flags, this.useLogger(flags))
+    const {argv, flags} = await this.parse(Soap)
+    await runTaskCommand(soapTask, flags, this.useLogger(flags), {files: argv as string[]})
   }
 }

@@ -1,4 +1,4 @@
-import {Errors, Flags, type Interfaces} from '@oclif/core'
+import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
 import type {BaseCommand} from './base-command.js'
@@ -76,12 +76,13 @@ export const generationFlags = {
 
 /** The record contract: where records come from and go, and what happens to failed or finished ones. */
 export const recordFlags = {
-  input: Flags.string({char: 'i', description: 'Input file, - for stdin.', default: '-', helpValue: 'FILE', helpGroup: 'INPUT/OUTPUT'}),
+  input: Flags.string({char: 'i', description: 'Input file, - for stdin (the same as one FILE argument). [default: -]', helpValue: 'FILE', helpGroup: 'INPUT/OUTPUT'}),
   output: Flags.string({char: 'o', description: 'Output file, - for stdout.', default: '-', helpValue: 'FILE', helpGroup: 'INPUT/OUTPUT'}),
   'input-format': Flags.option({
     options: ['auto', 'ndjson', 'text'] as const,
     default: 'auto' as const,
-    description: 'auto: NDJSON when the input starts with "{", else the whole input is one text document.',
+    description:
+      'auto: NDJSON when the input starts with "{", else the whole input is one text document; a JSON array, and a first line that is not JSON before a JSON object (a header), are refused (exit 8). Input with nothing but whitespace has no records.',
     helpGroup: 'INPUT/OUTPUT',
   })(),
   format: Flags.option({
@@ -101,6 +102,19 @@ export const recordFlags = {
     description: 'Append one line per record to FILE: ids, input and model sha256, parameters, timings, token counts, status. Never text.',
     helpValue: 'FILE',
     helpGroup: 'INPUT/OUTPUT',
+  }),
+}
+
+/**
+ * The positional input files of the text task commands (summarize, ner, soap), read in order. oclif takes a word
+ * after a command for part of a longer command id (`summarize note.txt` → `summarize:note.txt`) unless the command
+ * declares args: declaring this one is what lets `jsl-med summarize note.txt` work.
+ */
+export const taskArgs = {
+  files: Args.string({
+    description: "Input files, read in order, each as NDJSON or as one text document by its content (a text file's id is its path); - is stdin. [default: --input]",
+    multiple: true,
+    ignoreStdin: true,
   }),
 }
 

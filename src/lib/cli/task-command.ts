@@ -1,5 +1,6 @@
 import type {Engine, EngineOptions} from '../engine/index.js'
-import {countRecords, openInput, openRecords, type RecordSource} from '../io/index.js'
+import {UsageError} from '../errors/index.js'
+import {countRecords, openInputs, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
 import type {Task} from '../tasks/index.js'
 import {runTaskOverRecords} from '../use-cases/index.js'
@@ -15,21 +16,28 @@ export interface TaskCommandHooks {
   /** The records to run instead of reading `--input`, e.g. the one image given with `--image`. */
   openSource?: () => Promise<RecordSource>
   /**
-   * Counts the records `openSource` will yield, for the total and ETA of progress; default: the records of an
-   * `--input` file when `openSource` is not given (stdin has no total).
+   * Counts the records `openSource` will yield, for the total and ETA of progress; default: the records of the file
+   * arguments or the `--input` file when `openSource` is not given (stdin has no total).
    */
   countRecords?: () => Promise<number | undefined>
+  /** The file arguments (see taskArgs), read instead of `--input`. */
+  files?: string[]
 }
 
 /**
- * Runs a task command: the task over the records of `--input` (see runTaskOverRecords), with progress on stderr
- * (see createTaskProgress; none under `--quiet`) and Ctrl-C handling (a clean stop with exit 130; a second Ctrl-C
- * exits at once).
+ * Runs a task command: the task over the records of the file arguments or `--input` (see runTaskOverRecords), with
+ * progress on stderr (see createTaskProgress; none under `--quiet`) and Ctrl-C handling (a clean stop with exit 130;
+ * a second Ctrl-C exits at once).
  */
 export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: Logger, hooks: TaskCommandHooks = {}): Promise<RunSummary> {
+  const files = hooks.files ?? []
+  if (files.length > 0 && flags.input !== undefined) {
+    throw new UsageError('The input is given twice: as file arguments and with --input', {hint: 'Pass the files as arguments (- for stdin), or one file with --input.'})
+  }
+
   const interrupt = trapInterrupt()
   const progress = createTaskProgress(task.name, {quiet: flags.quiet})
-  const fromFile = !hooks.openSource && flags.input !== '-'
+  const inputs = files.length > 0 ? files : [flags.input ?? '-']
   try {
     return await runTaskOverRecords({
       task,
@@ -51,8 +59,17 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       resumeFrom: flags.resume,
       auditPath: flags.audit,
       verbose: flags.verbose,
-      openSource: hooks.openSource ?? (async () => openRecords(await openInput(flags.input, () => logger.info('Reading the note from the terminal; end it with Ctrl-D.')), {format: flags['input-format']})),
-      countRecords: hooks.countRecords ?? (fromFile ? () => countRecords(flags.input, flags['input-format']) : undefined),
+      openSource:
+        hooks.openSource ??
+        (() =>
+          openInputs(inputs, {
+            format: flags['input-format'],
+            field: flags.field,
+            idField: flags['id-field'],
+            onTerminal: () => logger.info('Reading the note from the terminal; end it with Ctrl-D.'),
+            onEmpty: (name) => logger.info(`${name} is empty: no record for it`),
+          })),
+      countRecords: hooks.countRecords ?? (hooks.openSource ? undefined : () => countInputs(inputs, flags['input-format'])),
       createEngine: hooks.createEngine,
       signal: interrupt.signal,
       log: (level, message) => logger.log(level, message),
@@ -62,4 +79,16 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
     progress.stop()
     interrupt.release()
   }
+}
+
+/** The records of all the inputs, or undefined when one of them is stdin or not a regular file (it has no total). */
+async function countInputs(paths: string[], format: TaskFlagValues['input-format']): Promise<number | undefined> {
+  let total = 0
+  for (const path of paths) {
+    const count = path === '-' ? undefined : await countRecords(path, format)
+    if (count === undefined) return undefined
+    total += count
+  }
+
+  return total
 }

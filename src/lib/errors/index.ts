@@ -130,6 +130,6 @@ export function toAppError(error: unknown): AppError {
   const message = error instanceof Error ? error.message : String(error)
   return new AppError('E_INTERNAL', `Internal error: ${message}`, EXIT_CODES.internal, {
     cause: error,
-    hint: 'This is a bug in jsl-med. Run again with DEBUG=jsl-med to see the stack, and report it.',
+    hint: 'This is a bug in jsl-med. Run again with DEBUG=1 to see the stack, and report it.',
   })
 }

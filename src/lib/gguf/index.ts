@@ -5,6 +5,6 @@ export type {ModelShape, SynthesizeOptions, SynthesizeResult} from './synthesize
 export type {TensorType} from './quantize.js'
 export {GgufHeaderError, readGgufHeader} from './read-header.js'
 export type {GgufHeader, GgufTensorInfo} from './read-header.js'
-export {validateGgufFile} from './validate.js'
+export {directoryModelError, validateGgufFile} from './validate.js'
 export {PROJECTOR_SHAPES, synthesizeProjector, validateProjectorShape} from './mmproj.js'
 export type {ProjectorShape, SynthesizeProjectorOptions, SynthesizeProjectorResult} from './mmproj.js'

@@ -23,6 +23,12 @@ const BLOCK_LAYOUT: Record<number, [bytes: number, elements: number]> = {
 
 const NOT_GGUF_HINT = 'Pass a GGUF model file (llama.cpp format); `npm run synth -- model.gguf` writes a synthetic one to try.'
 
+/** The error for a directory given where a model file is expected (`--model`, `pull`): a usage error (exit 2). */
+export function directoryModelError(path: string): UsageError {
+  const dir = path.replace(/\/+$/, '') || '/'
+  return new UsageError(`${path} is a directory, not a GGUF model file`, {hint: `Pass the .gguf file in it (ls ${dir}/*.gguf).`}, 'E_MODEL_IS_DIR')
+}
+
 /**
  * Checks a model file before llama.cpp sees it, so that a missing, foreign, corrupt or truncated file
  * becomes a clear error instead of a native crash: it must exist, start with the GGUF magic, have a
@@ -36,7 +42,7 @@ export async function validateGgufFile(path: string): Promise<void> {
 
     throw new ModelNotFoundError(`Cannot read model file ${path}: ${error.code}`, {cause: error, hint: 'Check the file permissions.'})
   })
-  if (stats.isDirectory()) throw new UsageError(`--model points to a directory: ${path}`, {hint: 'Pass the path of a .gguf file.'})
+  if (stats.isDirectory()) throw directoryModelError(path)
 
   const handle = await open(path, 'r')
   let tensors: GgufTensorInfo[]

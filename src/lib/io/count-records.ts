@@ -7,14 +7,14 @@ const BOM = [0xef, 0xbb, 0xbf]
 
 /**
  * How many records {@link openRecords} will yield for a file, read once ahead of the run so that progress can show a
- * total and an ETA: 1 for a plain-text document, else the non-blank lines (bad lines too: each becomes an error
- * record). `auto` decides as openRecords does, on the first non-blank character. Undefined for anything but a
+ * total and an ETA: none for an empty or blank file, 1 for a plain-text document, else the non-blank lines (bad lines
+ * too: each becomes an error record). `auto` decides as openRecords does, on the first non-blank character (an input
+ * openRecords refuses, such as a header line before NDJSON, fails the run anyway: its count does not matter). Undefined for anything but a
  * regular file: reading a pipe (`-i <(zcat notes.gz)`, `/dev/stdin`) would take the records from the run. Throws the
  * read error as it is.
  */
 export async function countRecords(path: string, format: InputFormat = 'auto'): Promise<number | undefined> {
   if (!(await stat(path)).isFile()) return undefined
-  if (format === 'text') return 1
   // `auto` becomes NDJSON at a first non-blank `{`, and a text document (one record) at anything else.
   let ndjson = format === 'ndjson'
   let records = 0
@@ -31,12 +31,12 @@ export async function countRecords(path: string, format: InputFormat = 'auto'): 
         lineHasText = false
       } else if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
         lineHasText = true
-        if (!ndjson && byte !== 0x7b) return 1
+        if (format === 'text' || (!ndjson && byte !== 0x7b)) return 1
         ndjson = true
       }
     }
   }
 
   if (lineHasText) records++
-  return ndjson ? records : 1
+  return records
 }

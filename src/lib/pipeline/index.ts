@@ -178,7 +178,7 @@ async function processRecord<Result>(input: InputRecord, order: number, options:
   const text = input.value![field]
   if (typeof text !== 'string') {
     const problem = text === undefined ? `has no field "${field}"` : `field "${field}" is not a string`
-    return fail(new InputError(`record ${describe(report.ref)} ${problem}`, {hint: 'Name the text field with --field, e.g. --field note.'}, 'E_FIELD_MISSING'))
+    return fail(new InputError(`record ${describe(report.ref)} ${problem}`, {hint: fieldHint(input.value!, field, options.idField ?? 'id')}, 'E_FIELD_MISSING'))
   }
 
   report.inputSha256 = createHash('sha256').update(text).digest('hex')
@@ -241,8 +241,19 @@ function meter(engine: Engine, report: RecordReport, onGeneration: (generation: 
   }
 }
 
+/**
+ * The hint of a record without its text field: the names (never the values) of the fields that could hold the text,
+ * those with a string value. Only names that look like field names are shown, since a key can itself be data.
+ */
+function fieldHint(value: Record<string, unknown>, field: string, idField: string): string {
+  const names = Object.keys(value).filter((name) => name !== idField && typeof value[name] === 'string' && /^[A-Za-z_][\w.-]{0,63}$/.test(name))
+  if (names.length === 0) return `The record has no string field to read the text from; put the text in "${field}", or name its field with --field.`
+  const listed = names.slice(0, 12).map((name) => JSON.stringify(name)).join(', ') + (names.length > 12 ? `, and ${names.length - 12} more` : '')
+  return `The record's string fields are ${listed}. Name the one holding the text with --field, e.g. --field ${names[0]}.`
+}
+
 function recordRef(input: InputRecord, idField: string): RecordRef {
-  const id = input.value?.[idField]
+  const id = input.value?.[idField] ?? input.id
   return typeof id === 'string' || typeof id === 'number' ? {line: input.line, id} : {line: input.line}
 }
 

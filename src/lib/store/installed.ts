@@ -2,6 +2,7 @@ import {readdir, rm, rmdir, stat} from 'node:fs/promises'
 import {dirname, join, relative, resolve} from 'node:path'
 
 import {ModelNotFoundError} from '../errors/index.js'
+import {directoryModelError} from '../gguf/index.js'
 import {resolveDirs} from '../paths/index.js'
 import {readManifest, updateManifest} from './manifest.js'
 import {builtInCatalog, unknownModelError} from './pull/index.js'
@@ -137,6 +138,7 @@ export async function resolveModel(ref: string, options: StoreOptions = {}): Pro
   const parsed = parseModelRef(ref, {catalog, hfEndpoint: hfEndpoint(options.env ?? process.env)})
   switch (parsed.kind) {
     case 'file': {
+      if (asFile?.isDirectory()) throw directoryModelError(ref)
       return {path: ref}
     }
 
@@ -149,6 +151,8 @@ export async function resolveModel(ref: string, options: StoreOptions = {}): Pro
     }
 
     case 'unknown': {
+      // `models-dir` and `./models-dir` are the same directory, and get the same error.
+      if (asFile?.isDirectory()) throw directoryModelError(ref)
       throw unknownModelError(ref, catalog)
     }
 

@@ -49,7 +49,10 @@ export interface RunTaskOptions {
   auditPath?: string
   /** llama.cpp's own logs too. */
   verbose: boolean
-  /** Opens the records to run (the command's input, or e.g. the one image of `vlm --image`). */
+  /**
+   * Opens the records to run (the command's input, or e.g. the one image of `vlm --image`); called before the model
+   * loads. An `empty` source ends the run at once with no records (and a note).
+   */
   openSource: () => Promise<RecordSource>
   /** Creates the engine instead of `createEngine` (e.g. a vision engine with its projector). */
   createEngine?: (options: EngineOptions) => Promise<Engine>
@@ -86,9 +89,10 @@ export interface TaskProgress {
 export type TaskProgressEvent = {stage: 'finished'} | {stage: 'loading'; model: string} | ({stage: 'running'} & TaskProgress)
 
 /**
- * Runs a task over a record stream end to end: resolves the model, loads the engine (refusing a `-j` whose KV
- * caches will not fit), skips what `resumeFrom` says is done, streams records through the pipeline to the output,
- * writes the audit log, and always disposes the engine. Throws AppErrors.
+ * Runs a task over a record stream end to end: resolves the model, opens the input (an empty one ends the run here,
+ * before any model loads), loads the engine (refusing a `-j` whose KV caches will not fit), skips what `resumeFrom`
+ * says is done, streams records through the pipeline to the output, writes the audit log, and always disposes the
+ * engine. Throws AppErrors.
  */
 export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSummary> {
   const {task, log} = options
@@ -108,6 +112,15 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     // Counted while the model loads, and awaited before the first record, so that every running event has the total.
     // A total is a nicety: a file that cannot be counted fails (or not) where it is opened to be read.
     const counted = options.countRecords?.().then((total) => (progress.total = total), () => {})
+    // The input is opened (its format told, its first bytes read) before the model loads: an empty or refused
+    // input then costs no model load.
+    const source = await options.openSource()
+    if (source.empty) {
+      log('info', `${task.name}: the input is empty, so there are no records to run`)
+      output = await openOutput(options.outputPath, resume !== undefined && options.resumeFrom === options.outputPath ? {appendAfter: resume.completeBytes} : {})
+      return {records: 0, failed: 0, skipped: 0, durationMs: 0}
+    }
+
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
     const create = options.createEngine ?? createEngine
@@ -144,7 +157,6 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
 
     await counted
     report()
-    const source = await options.openSource()
     const summary = await runTask({
       task,
       engine,

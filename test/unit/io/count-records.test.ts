@@ -25,7 +25,7 @@ const inputs: Record<string, string> = {
   'NDJSON with bad lines': '{"id":1}\nnot json\n[1,2]\n{"id":4',
   'NDJSON after a byte-order mark': '\uFEFF{"id":1}\n{"id":2}\n',
   'a text document': 'Pt is a 67yo M.\n\nPlan: {follow up}\n',
-  'a text document after blank lines': '\n\n  Pt is a 67yo M.\n{"id":1}\n',
+  'a text document after blank lines': '\n\n  Pt is a 67yo M.\nPlan: see {"id":1}\n',
   'an empty file': '',
   'only blanks': ' \n\t\r\n',
 }

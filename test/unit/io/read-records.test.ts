@@ -3,14 +3,25 @@ import {Readable} from 'node:stream'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {openRecords, splitLines, type InputRecord} from '../../../src/lib/io/index.js'
+import {InputError} from '../../../src/lib/errors/index.js'
+import {openRecords, splitLines, type InputRecord, type OpenRecordsOptions} from '../../../src/lib/io/index.js'
 
-async function collect(input: Buffer | string | Array<Buffer | string>, options = {}): Promise<{format: string; records: InputRecord[]}> {
+async function collect(input: Buffer | string | Array<Buffer | string>, options: OpenRecordsOptions = {}): Promise<{format: string; empty: boolean; records: InputRecord[]}> {
   const chunks = Array.isArray(input) ? input : [input]
   const source = await openRecords(Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))), options)
   const records: InputRecord[] = []
   for await (const record of source.records) records.push(record)
-  return {format: source.format, records}
+  return {format: source.format, empty: source.empty, records}
+}
+
+/** The error openRecords throws for an input refused as a whole. */
+async function refusal(input: string | string[], options: OpenRecordsOptions = {}): Promise<InputError> {
+  const error = await collect(input, options).then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  expect(error).toBeInstanceOf(InputError)
+  return error as InputError
 }
 
 describe('openRecords', () => {
@@ -30,10 +41,56 @@ describe('openRecords', () => {
     expect(records).toEqual([{line: 1, value: {text: note}}])
   })
 
-  it('reads empty input as one empty document', async () => {
-    const {format, records} = await collect([])
-    expect(format).toBe('text')
-    expect(records).toEqual([{line: 1, value: {text: ''}}])
+  it('reads empty or whitespace-only input as no records, and says so before any record is read', async () => {
+    for (const input of [[], [''], ['  \n\r\n\t'], ['\uFEFF\n']]) {
+      const {empty, records} = await collect(input)
+      expect(empty).toBe(true)
+      expect(records).toEqual([])
+    }
+
+    for (const format of ['text', 'ndjson'] as const) expect((await collect(' \n', {format})).records).toEqual([])
+    expect((await collect('x')).empty).toBe(false)
+  })
+
+  it('refuses a JSON array with a hint to put one object per line (jq -c), however it is laid out or chunked', async () => {
+    for (const input of [['[{"id":1,"text":"a"}]'], ['[\n  {\n    "id": 1\n  }\n]\n'], ['  [', '', ' [1]]'], ['[]']]) {
+      const error = await refusal(input)
+      expect(error.code).toBe('E_JSON_ARRAY')
+      expect(error.exitCode).toBe(8)
+      expect(error.message).toContain('one object per line')
+      expect(error.hint).toContain("jq -c '.[]'")
+    }
+
+    // Prose that starts with a bracket is a note, and an explicit format is obeyed.
+    expect((await collect('[Discharge summary]\nPt is stable.\n')).format).toBe('text')
+    expect((await collect('[{"a":1}]', {format: 'text'})).records).toEqual([{line: 1, value: {text: '[{"a":1}]'}}])
+  })
+
+  it('refuses a header line before NDJSON, never quoting it, and reads it as asked with an explicit format', async () => {
+    const input = 'PATIENT-HEADER-SECRET\n{"id":1,"text":"a"}\n{"id":2,"text":"b"}\n'
+    const error = await refusal([input.slice(0, 25), input.slice(25)])
+    expect(error.code).toBe('E_HEADER_LINE')
+    expect(error.hint).toMatch(/--input-format ndjson/)
+    expect(JSON.stringify(error.toJSON())).not.toContain('SECRET')
+    const asNdjson = await collect(input, {format: 'ndjson'})
+    expect(asNdjson.records.map((r) => r.error?.code ?? r.value?.id)).toEqual(['E_BAD_JSON', 1, 2])
+    expect((await collect(input, {format: 'text'})).records).toHaveLength(1)
+    // A note whose second line merely starts with { is still a note.
+    expect((await collect('Vitals:\n{BP 120/80}\n')).format).toBe('text')
+  })
+
+  it('hints one object per line (jq -c) for pretty-printed JSON', async () => {
+    const {records} = await collect('{\n  "id": 1,\n  "text": "a"\n}\n')
+    expect(records.map((r) => r.error?.code)).toEqual(['E_BAD_JSON', 'E_BAD_JSON', 'E_BAD_JSON', 'E_BAD_JSON'])
+    for (const record of records) expect(record.error?.hint).toMatch(/one object per line.*jq -c/)
+  })
+
+  it('puts a text document in the given field with the given extra fields, and numbers lines after an offset', async () => {
+    const {records} = await collect('a note\n', {field: 'note', documentFields: {id: 'a.txt'}, lineOffset: 4})
+    expect(records).toEqual([{line: 5, value: {id: 'a.txt', note: 'a note\n'}}])
+    const ndjson = await collect('{"id":1}\nbroken\n', {lineOffset: 10, name: 'b.ndjson'})
+    expect(ndjson.records.map((r) => r.line)).toEqual([11, 12])
+    expect(ndjson.records[1].error?.message).toMatch(/^line 12 \(b\.ndjson line 2\) /)
   })
 
   it('honours an explicit format', async () => {

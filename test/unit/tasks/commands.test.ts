@@ -46,7 +46,7 @@ describe('ner, soap and summarize commands (echo engine, in process)', () => {
 
   it('ner writes NDJSON for a text document when stdout is not a terminal, and an entity list with --format text', async () => {
     const piped = await runCommand(['ner', '--engine', 'echo', '-i', note], {root})
-    expect(lines(piped.stdout)).toEqual([{line: 1, text: 'Pt denies chest pain.\n', entities: [], dropped: 0}])
+    expect(lines(piped.stdout)).toEqual([{id: note, text: 'Pt denies chest pain.\n', entities: [], dropped: 0}])
     const text = await runCommand(['ner', '--engine', 'echo', '-i', note, '--format', 'text'], {root})
     expect(text.stdout).toBe('0 entities\n')
   })

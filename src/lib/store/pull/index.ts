@@ -1,7 +1,9 @@
+import {stat} from 'node:fs/promises'
 import {resolve as resolvePath} from 'node:path'
 
 import {findModel, listModels} from '../../catalog/index.js'
 import {ModelNotFoundError, UsageError} from '../../errors/index.js'
+import {directoryModelError} from '../../gguf/index.js'
 import {resolveDirs} from '../../paths/index.js'
 import type {Lock} from '../lock.js'
 import {readManifest} from '../manifest.js'
@@ -42,7 +44,11 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   }
 
   if (options.as !== undefined) checkAlias(options.as)
-  if (parsed.kind === 'unknown') throw unknownModelError(parsed.name, run.catalog)
+  if (parsed.kind === 'unknown') {
+    if ((await stat(options.ref).catch(() => undefined))?.isDirectory()) throw directoryModelError(options.ref)
+    throw unknownModelError(parsed.name, run.catalog)
+  }
+
   const result = parsed.kind === 'file' ? await importLocal(parsed.path, run) : await download(parsed, run)
   return {...result, durationMs: Date.now() - startedAt}
 }

@@ -127,6 +127,7 @@ export function singleImageSource(imagePath: string, options: SingleImageSourceO
   if (options.question !== undefined) value[options.questionField ?? 'question'] = options.question
   return {
     format: 'text',
+    empty: false,
     records: (async function* () {
       yield {line: 1, value}
     })(),
