@@ -110,11 +110,11 @@ describe('one model name for every command (spawned, real llama.cpp)', () => {
     expect(stdout.endsWith('\n')).toBe(true)
   })
 
-  it('hw --model tiny reads the installed file', async () => {
-    const {code, stdout, stderr} = await runCli(['hw', '--model', 'tiny', '--json'], '', env)
+  it('hw --model tiny-too reads the installed file, named as installed', async () => {
+    const {code, stdout, stderr} = await runCli(['hw', '--model', 'tiny-too', '--json'], '', env)
     expect(code, stderr).toBe(0)
     const result = JSON.parse(stdout) as {models: Array<{id: string; file: string; quantName: string}>}
-    expect(result.models).toEqual([expect.objectContaining({id: 'tiny', file: join(env.JSL_MED_MODELS_DIR, 'local/tiny/tiny.gguf'), quantName: 'F32'})])
+    expect(result.models).toEqual([expect.objectContaining({id: 'tiny-too', file: join(env.JSL_MED_MODELS_DIR, 'local/tiny/tiny.gguf'), quantName: 'F32'})])
   })
 
   it('bench -m tiny measures the installed file', async () => {

@@ -4,7 +4,7 @@ import {findModel, listModels, type CatalogModel, type ModelTask, type Quant} fr
 import {inspectGgufFile, type GgufInspection} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {detectHardware, type DetectHardwareOptions, type HardwareProfile} from '../hardware/index.js'
-import {resolveModelPath} from '../store/index.js'
+import {resolveModel} from '../store/index.js'
 import {DEFAULT_CONTEXT_SIZE, DEFAULT_TARGET_TOKENS_PER_SECOND, MIN_CONTEXT_SIZE, recommend, summarizeRecommendation, type GgufFigures, type Recommendation} from '../advisor/index.js'
 
 /** Options of {@link adviseMachine}. */
@@ -69,12 +69,12 @@ export async function adviseMachine(options: AdviseMachineOptions = {}): Promise
   }
 
   const target = selectModels(options.model)
-  const modelPath = target ? undefined : await resolveModelPath(options.model!, {env: options.env})
+  const installed = target ? undefined : await resolveModel(options.model!, {env: options.env})
   const [hardware, gguf] = await Promise.all([
     options.profile ?? detectHardware(options.detect),
-    modelPath === undefined ? undefined : inspectGgufFile(modelPath, {contextSizes: contextSizesFor(options.contextSize)}),
+    installed === undefined ? undefined : inspectGgufFile(installed.path, {contextSizes: contextSizesFor(options.contextSize)}),
   ])
-  const models: Array<{model: CatalogModel; gguf?: GgufFigures}> = gguf ? [modelFromGguf(gguf)] : target!.map((model) => ({model}))
+  const models: Array<{model: CatalogModel; gguf?: GgufFigures}> = gguf ? [modelFromGguf(gguf, installed?.id)] : target!.map((model) => ({model}))
   return {
     hardware,
     assumptions: {
@@ -122,14 +122,14 @@ function contextSizesFor(contextSize: number | undefined): number[] {
   return sizes
 }
 
-/** A catalog-shaped entry for a local GGUF file, so that the same advisor applies. */
-function modelFromGguf(inspection: GgufInspection): {model: CatalogModel; gguf: GgufFigures} {
+/** A catalog-shaped entry for a local GGUF file (named by its store id when installed), so that the same advisor applies. */
+function modelFromGguf(inspection: GgufInspection, installedId: string | undefined): {model: CatalogModel; gguf: GgufFigures} {
   const quant = quantTierOf(inspection.quantName)
   const contextLength = inspection.trainContextSize ?? DEFAULT_CONTEXT_SIZE
   // The advisor caps the context at the training length; the figures were asked for the uncapped sizes too.
   const contextBytes = {...inspection.contextBytes}
   const model: CatalogModel = {
-    id: basename(inspection.path).replace(/\.gguf$/i, ''),
+    id: installedId ?? basename(inspection.path).replace(/\.gguf$/i, ''),
     name: inspection.name,
     tasks: [],
     revision: 'local',
