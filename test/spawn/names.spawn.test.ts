@@ -47,11 +47,12 @@ describe('did-you-mean (spawned)', () => {
     expect(note.stderr).not.toMatch(/CHF|Pt /)
   })
 
-  it('names the flag a typo meant, with one help line', async () => {
+  it('names the flag (or flag value) a typo meant, with one help line', async () => {
     for (const [args, meant] of [
       [['summarize', '--max-token', '5'], '--max-tokens'],
       [['summarize', '--stlye', 'x'], '--style'],
       [['bench', '--repetition', '2'], '--repetitions'],
+      [['summarize', '--gpu', 'cdua'], 'cuda'],
     ] as const) {
       const {code, stdout, stderr} = await runCli([...args], '', env)
       expect(code, stderr).toBe(2)

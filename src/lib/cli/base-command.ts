@@ -47,7 +47,10 @@ export abstract class BaseCommand extends Command {
     const known = Object.entries({...this.ctor.baseFlags, ...this.ctor.flags}).flatMap(([name, flag]) => [name, ...((flag as {aliases?: string[]}).aliases ?? [])])
     if (this.ctor.enableJsonFlag) known.push('json')
     const meant = unknown.flatMap((flag) => (flag.startsWith('--') ? suggestNames(flag.slice(2).split('=')[0], known).map((name) => `--${name}`) : []))
-    const message = error.message.replace(/\s*See more help with --help\s*$/, '')
+    const message = error.message.replace(/\s*See more help with --help\s*$/, '').replace(/^Parsing (--[\w-]+)\s*\n\t/, '$1: ')
+    // `--gpu cdua`: oclif names the choices only in its message.
+    const choice = /^Expected --[\w-]+=(.*) to be one of: (.*)$/.exec(message)
+    if (choice) meant.push(...suggestNames(choice[1], choice[2].split(', ')))
     return new UsageError(message, {hint: [didYouMean([...new Set(meant)]), seeHelp].filter(Boolean).join(' '), cause: error})
   }
 }
