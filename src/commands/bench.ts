@@ -15,6 +15,7 @@ stdout gets one NDJSON line per (model, quant, task) with the hardware fingerpri
     {description: 'Speed of a synthetic 0.5B model in Q4_0 and Q8_0, 3 repetitions', command: '<%= config.bin %> <%= command.id %> --synthetic 0.5b --quant q4,q8 -r 3'},
     {description: 'Against llama-bench in the same rounds, with one core kept busy', command: '<%= config.bin %> <%= command.id %> --synthetic 0.25b -r 3 --llama-bench /path/to/llama-bench --busy-cores 1'},
     {description: 'Speed of your own model, results appended to a history file', command: '<%= config.bin %> <%= command.id %> -m model.gguf >> bench.ndjson'},
+    {description: 'An installed model, by the name every --model takes', command: '<%= config.bin %> <%= command.id %> -m qwen3-1.7b:q4 -r 3'},
     {description: 'Medical accuracy on the first 20 questions of each task', command: '<%= config.bin %> <%= command.id %> -m model.gguf --tasks medqa,medmcqa,pubmedqa,mmlu-med --limit 20 --data-dir data/bench'},
     {description: 'Fail a CI job when a new build is more than 5% slower', command: '<%= config.bin %> <%= command.id %> --compare before.ndjson after.ndjson --threshold 5'},
   ]

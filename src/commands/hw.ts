@@ -19,12 +19,13 @@ Licensed John Snow Labs models are listed too: they are not openly downloadable,
     {description: 'The same facts as one JSON document', command: '<%= config.bin %> <%= command.id %> --json'},
     {description: 'One model, planning for a 32k-token context', command: '<%= config.bin %> <%= command.id %> --model medgemma-4b --context 32768'},
     {description: 'Exact sizes from a GGUF file on disk', command: '<%= config.bin %> <%= command.id %> --model ./models/medgemma-4b-it-Q4_K_M.gguf'},
+    {description: 'An installed model, by the name `jsl-med models` lists', command: '<%= config.bin %> <%= command.id %> --model tiny'},
   ]
 
   static override enableJsonFlag = true
 
   static override flags = {
-    model: Flags.string({char: 'm', description: 'Only this model: a catalog id or alias, or the path of a .gguf file (its header gives exact sizes).', helpValue: 'ID|PATH'}),
+    model: Flags.string({char: 'm', description: 'Only this model: a catalog id or alias, else what every --model takes (a .gguf path, an installed id or alias, an installed hf: reference), whose file header gives exact sizes.', helpValue: 'ID|PATH|NAME'}),
     context: Flags.integer({description: 'Context size to plan for, in tokens. [default: 8192, reduced per model until it fits]', min: 64, helpValue: 'TOKENS'}),
     'load-backend': Flags.boolean({
       description: "Load llama.cpp even when no GPU library is found, to report its own CPU feature line (about 0.7 s slower). By default it is loaded only to confirm a GPU.",

@@ -55,11 +55,13 @@ describe('hw command (in process, this machine)', () => {
     expect(validate(schema, JSON.parse(JSON.stringify(result)))).toEqual([])
   })
 
-  it('exits 4 for an unknown model, naming the known ones', async () => {
+  it('exits 4 for an unknown model, naming the known ones, or the close one for a typo', async () => {
     const {error, stderr} = await runCommand(['hw', '--model', 'no-such-model'], {root})
     expect(error?.oclif?.exit).toBe(4)
-    expect(stderr).toMatch(/Error \[E_MODEL_NOT_FOUND]: No catalog model named "no-such-model"/)
-    expect(stderr).toMatch(/Hint: Known models: medgemma-4b, /)
+    expect(stderr).toMatch(/Error \[E_UNKNOWN_MODEL]: "no-such-model" is not a catalog model, an installed model, a file or a model reference/)
+    expect(stderr).toMatch(/Hint: Catalog models: medgemma-4b, /)
+    const typo = await runCommand(['hw', '--model', 'medgema-4b'], {root})
+    expect(typo.stderr).toMatch(/Hint: Did you mean medgemma-4b\? /)
   })
 
   it('exits 4 for a .gguf path that does not exist, and 2 for a tiny context', async () => {

@@ -49,6 +49,6 @@ describe('bin/run.js hw (spawned)', () => {
   it('exits 4 with a JSON error document for an unknown model in --json mode', async () => {
     const {code, stdout} = await runCli(['hw', '--json', '--model', 'no-such-model'])
     expect(code).toBe(4)
-    expect(JSON.parse(stdout)).toEqual({error: expect.objectContaining({code: 'E_MODEL_NOT_FOUND', exitCode: 4, hint: expect.any(String)})})
+    expect(JSON.parse(stdout)).toEqual({error: expect.objectContaining({code: 'E_UNKNOWN_MODEL', exitCode: 4, hint: expect.any(String)})})
   })
 })

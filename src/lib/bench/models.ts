@@ -78,8 +78,8 @@ export async function ensureSyntheticModel(options: SyntheticModelOptions): Prom
 }
 
 /**
- * Resolves a `--model` value to a file. The seam for catalog aliases: until the catalog and store land, only paths
- * to `.gguf` files are accepted; pass a `resolver` to map aliases (e.g. through the model store).
+ * Resolves a `--model` value to a file: through `resolver` (the model store, which knows installed ids, aliases,
+ * catalog aliases and `hf:` references, and throws for names it cannot place), else as a path.
  */
 export async function resolveModelReference(reference: string, resolver?: (reference: string) => Promise<string | undefined>): Promise<BenchModelSpec> {
   const fromResolver = resolver ? await resolver(reference) : undefined
@@ -90,7 +90,7 @@ export async function resolveModelReference(reference: string, resolver?: (refer
   )
   if (!found) {
     throw new ModelNotFoundError(`Model file not found: ${reference}`, {
-      hint: 'Pass the path of a .gguf file (catalog aliases are not supported by bench yet), or measure a synthetic model with --synthetic 0.5b.',
+      hint: 'Pass the path of a .gguf file or an installed model (jsl-med models), or measure a synthetic model with --synthetic 0.5b.',
     })
   }
 
@@ -99,7 +99,7 @@ export async function resolveModelReference(reference: string, resolver?: (refer
 
 /** Options of {@link resolveBenchModels}. */
 export interface ResolveBenchModelsOptions {
-  /** `--model` values (GGUF paths). */
+  /** `--model` values: GGUF paths, or names the `resolver` maps to files. */
   models?: string[]
   /** `--synthetic` shape. */
   synthetic?: string

@@ -1,9 +1,10 @@
 import {once} from 'node:events'
 
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command, Errors, Flags, toConfiguredId} from '@oclif/core'
 import {chalkStderr} from 'chalk'
 
 import {AppError, toAppError, UsageError} from '../errors/index.js'
+import {didYouMean, suggestNames} from '../suggest/index.js'
 import {createStderrLogger, type Logger} from './logger.js'
 
 /**
@@ -27,9 +28,7 @@ export abstract class BaseCommand extends Command {
 
   protected override async catch(error: Error & {oclif?: {exit?: number}; skipOclifErrorHandling?: boolean}): Promise<void> {
     if (error instanceof Errors.ExitError) throw error
-    const appError = isOclifUsageError(error)
-      ? new UsageError(error.message, {hint: `See: ${[this.config.bin, this.id, '--help'].filter(Boolean).join(' ')}`, cause: error})
-      : toAppError(error)
+    const appError = isOclifUsageError(error) ? this.usageError(error) : toAppError(error)
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify({error: appError.toJSON()}, null, 2) + '\n')
     } else {
@@ -39,6 +38,20 @@ export abstract class BaseCommand extends Command {
     // Let whatever is still queued on stdout reach the pipe before oclif calls process.exit.
     if (process.stdout.writableLength > 0) await once(process.stdout, 'drain')
     throw Object.assign(new Errors.ExitError(appError.exitCode), {skipOclifErrorHandling: true})
+  }
+
+  /** oclif's parse error with one help line (ours, not its "See more help with --help") and, for a mistyped flag, the flag meant. */
+  private usageError(error: Error & {flags?: unknown}): UsageError {
+    const seeHelp = `See: ${[this.config.bin, this.id && toConfiguredId(this.id, this.config), '--help'].filter(Boolean).join(' ')}`
+    const unknown = Array.isArray(error.flags) ? error.flags.filter((flag): flag is string => typeof flag === 'string') : []
+    const known = Object.entries({...this.ctor.baseFlags, ...this.ctor.flags}).flatMap(([name, flag]) => [name, ...((flag as {aliases?: string[]}).aliases ?? [])])
+    if (this.ctor.enableJsonFlag) known.push('json')
+    const meant = unknown.flatMap((flag) => (flag.startsWith('--') ? suggestNames(flag.slice(2).split('=')[0], known).map((name) => `--${name}`) : []))
+    const message = error.message.replace(/\s*See more help with --help\s*$/, '').replace(/^Parsing (--[\w-]+)\s*\n\t/, '$1: ')
+    // `--gpu cdua`: oclif names the choices only in its message.
+    const choice = /^Expected --[\w-]+=(.*) to be one of: (.*)$/.exec(message)
+    if (choice) meant.push(...suggestNames(choice[1], choice[2].split(', ')))
+    return new UsageError(message, {hint: [didYouMean([...new Set(meant)]), seeHelp].filter(Boolean).join(' '), cause: error})
   }
 }
 

@@ -137,7 +137,7 @@ const percent = Flags.custom<number>({
 
 /** The flags of `jsl-med bench`. */
 export const benchFlags = {
-  model: Flags.string({char: 'm', description: 'GGUF model file to measure (repeatable).', multiple: true, helpValue: 'PATH', helpGroup: 'MODEL'}),
+  model: Flags.string({char: 'm', description: 'GGUF model file to measure, or an installed model: its id, alias or catalog alias, as every --model takes (repeatable).', multiple: true, helpValue: 'PATH|NAME', helpGroup: 'MODEL'}),
   synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
   quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
   gpu: runtimeFlags.gpu,

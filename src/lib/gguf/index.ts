@@ -3,7 +3,7 @@
 export {countParameters, parseShape, SHAPES, synthesizeModel} from './synthesize.js'
 export type {ModelShape, SynthesizeOptions, SynthesizeResult} from './synthesize.js'
 export type {TensorType} from './quantize.js'
-export {GgufHeaderError, readGgufHeader} from './read-header.js'
+export {GgufHeaderError, readGgufHeader, readGgufQuantName} from './read-header.js'
 export type {GgufHeader, GgufTensorInfo} from './read-header.js'
 export {directoryModelError, validateGgufFile} from './validate.js'
 export {PROJECTOR_SHAPES, synthesizeProjector, validateProjectorShape} from './mmproj.js'

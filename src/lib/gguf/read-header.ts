@@ -1,4 +1,4 @@
-import type {FileHandle} from 'node:fs/promises'
+import {open, type FileHandle} from 'node:fs/promises'
 
 /** One tensor as the GGUF header declares it. `fileOffset` is absolute (from the start of the file). */
 export interface GgufTensorInfo {
@@ -141,5 +141,31 @@ class HeaderReader {
   private async skip(length: number): Promise<void> {
     if (this.position + length > this.fileSizeBytes) throw new GgufHeaderError('the header is cut short')
     this.position += length
+  }
+}
+
+// llama.cpp's llama_ftype (general.file_type), without the MOSTLY_/ALL_ prefix; 33-35 were removed upstream.
+const FILE_TYPE_NAMES: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 8: 'Q5_0', 9: 'Q5_1', 10: 'Q2_K', 11: 'Q3_K_S', 12: 'Q3_K_M',
+  13: 'Q3_K_L', 14: 'Q4_K_S', 15: 'Q4_K_M', 16: 'Q5_K_S', 17: 'Q5_K_M', 18: 'Q6_K', 19: 'IQ2_XXS', 20: 'IQ2_XS',
+  21: 'Q2_K_S', 22: 'IQ3_XS', 23: 'IQ3_XXS', 24: 'IQ1_S', 25: 'IQ4_NL', 26: 'IQ3_S', 27: 'IQ3_M', 28: 'IQ2_S',
+  29: 'IQ2_M', 30: 'IQ4_XS', 31: 'IQ1_M', 32: 'BF16', 36: 'TQ1_0', 37: 'TQ2_0',
+}
+
+/**
+ * The quantization a GGUF file declares (`general.file_type` as llama.cpp names it: `Q4_0`, `F32`, `Q4_K_M`), or
+ * undefined when the header has none, names a type this table does not know, or cannot be read.
+ */
+export async function readGgufQuantName(path: string): Promise<string | undefined> {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(path, 'r')
+    const header = await readGgufHeader(handle, (await handle.stat()).size)
+    const fileType = header.metadata.get('general.file_type')
+    return typeof fileType === 'number' || typeof fileType === 'bigint' ? FILE_TYPE_NAMES[Number(fileType)] : undefined
+  } catch {
+    return undefined // the quantization is a label: a file that cannot tell has none, and validation reports why elsewhere
+  } finally {
+    await handle?.close()
   }
 }

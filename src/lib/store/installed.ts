@@ -4,6 +4,7 @@ import {dirname, join, relative, resolve} from 'node:path'
 import {ModelNotFoundError} from '../errors/index.js'
 import {directoryModelError} from '../gguf/index.js'
 import {resolveDirs} from '../paths/index.js'
+import {didYouMean, suggestNames} from '../suggest/index.js'
 import {readManifest, updateManifest} from './manifest.js'
 import {builtInCatalog, unknownModelError} from './pull/index.js'
 import {parseModelRef} from './refs.js'
@@ -58,8 +59,9 @@ export async function removeModels(names: readonly string[], options: StoreOptio
   for (const name of names) {
     if (!findEntry(current, name)) {
       const candidates = current.models.filter((entry) => entry.catalogId === name || entry.id.startsWith(`${name}:`)).map((entry) => entry.id)
+      const close = didYouMean(suggestNames(name, current.models.flatMap((entry) => [entry.id, ...entry.refs])))
       throw new ModelNotFoundError(`${name} is not installed`, {
-        hint: candidates.length > 0 ? `Installed: ${candidates.join(', ')}; name one of them.` : 'See what is installed with: jsl-med models',
+        hint: candidates.length > 0 ? `Installed: ${candidates.join(', ')}; name one of them.` : `${close ? `${close} ` : ''}See what is installed with: jsl-med models`,
       }, 'E_NOT_INSTALLED')
     }
   }
@@ -153,7 +155,7 @@ export async function resolveModel(ref: string, options: StoreOptions = {}): Pro
     case 'unknown': {
       // `models-dir` and `./models-dir` are the same directory, and get the same error.
       if (asFile?.isDirectory()) throw directoryModelError(ref)
-      throw unknownModelError(ref, catalog)
+      throw unknownModelError(ref, catalog, manifest.models.flatMap((model) => [model.id, ...model.refs]))
     }
 
     default: {

@@ -1,16 +1,12 @@
 import type {Quant} from './types.js'
 
-const QUANT_TOKEN = /^(?:I?Q\d(?:_[A-Z0-9]+)*|BF16|FP16|F16|F32)$/i
+// A quant name stands between separators (`-`, `.`, `_`, or the ends): `x-Q4_K_M`, `x.q8_0`, `x_Q4_K_M`, `x-f16`.
+const QUANT_TOKEN = /(?<![a-z\d])(?:i?q\d(?:_[a-z\d]+)*|bf16|fp16|f16|f32)(?![a-z\d])/gi
 
-/** The quantization named in a GGUF file name (`Qwen3-1.7B-Q4_K_M.gguf` → `Q4_K_M`), upper-cased. */
+/** The quantization named in a GGUF file name (`Qwen3-1.7B-Q4_K_M.gguf` → `Q4_K_M`), upper-cased; the last one wins. */
 export function quantNameOf(fileName: string): string | undefined {
   const base = fileName.split('/').pop()!.replace(/\.gguf$/i, '')
-  const tokens = base.split(/[.-]/)
-  for (let index = tokens.length - 1; index >= 0; index--) {
-    if (QUANT_TOKEN.test(tokens[index])) return tokens[index].toUpperCase()
-  }
-
-  return undefined
+  return [...base.matchAll(QUANT_TOKEN)].at(-1)?.[0].toUpperCase()
 }
 
 /** Bits per weight of a quant name: Q4_K_M → 4, Q8_0 → 8, F16/BF16 → 16, F32 → 32. */

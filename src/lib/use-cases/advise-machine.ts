@@ -2,14 +2,20 @@ import {basename} from 'node:path'
 
 import {findModel, listModels, type CatalogModel, type ModelTask, type Quant} from '../catalog/index.js'
 import {inspectGgufFile, type GgufInspection} from '../engine/index.js'
-import {ModelNotFoundError, UsageError} from '../errors/index.js'
+import {UsageError} from '../errors/index.js'
 import {detectHardware, type DetectHardwareOptions, type HardwareProfile} from '../hardware/index.js'
+import {resolveModel} from '../store/index.js'
 import {DEFAULT_CONTEXT_SIZE, DEFAULT_TARGET_TOKENS_PER_SECOND, MIN_CONTEXT_SIZE, recommend, summarizeRecommendation, type GgufFigures, type Recommendation} from '../advisor/index.js'
 
 /** Options of {@link adviseMachine}. */
 export interface AdviseMachineOptions {
-  /** A catalog id or alias, or the path of a `.gguf` file (its header then gives exact sizes); default: every catalog model. */
+  /**
+   * A catalog id or alias; else any name `--model` takes (a `.gguf` path, an installed id or alias, an installed
+   * `hf:` reference), whose file's header then gives exact sizes. Default: every catalog model.
+   */
   model?: string
+  /** The environment the model store is found from (`JSL_MED_MODELS_DIR`); default `process.env`. */
+  env?: NodeJS.ProcessEnv
   /** Context size to plan for; default {@link DEFAULT_CONTEXT_SIZE}, reduced per model when it does not fit. */
   contextSize?: number
   /** A profile to advise for instead of detecting this machine's (fixtures, what-if questions). */
@@ -62,12 +68,13 @@ export async function adviseMachine(options: AdviseMachineOptions = {}): Promise
     throw new UsageError(`Invalid context size: ${contextSize}`, {hint: 'Pass a positive number of tokens.'})
   }
 
-  const target = options.model && isGgufPath(options.model) ? undefined : selectModels(options.model)
+  const target = selectModels(options.model)
+  const installed = target ? undefined : await resolveModel(options.model!, {env: options.env})
   const [hardware, gguf] = await Promise.all([
     options.profile ?? detectHardware(options.detect),
-    target ? undefined : inspectGgufFile(options.model!, {contextSizes: contextSizesFor(options.contextSize)}),
+    installed === undefined ? undefined : inspectGgufFile(installed.path, {contextSizes: contextSizesFor(options.contextSize)}),
   ])
-  const models: Array<{model: CatalogModel; gguf?: GgufFigures}> = gguf ? [modelFromGguf(gguf)] : target!.map((model) => ({model}))
+  const models: Array<{model: CatalogModel; gguf?: GgufFigures}> = gguf ? [modelFromGguf(gguf, installed?.id)] : target!.map((model) => ({model}))
   return {
     hardware,
     assumptions: {
@@ -97,20 +104,15 @@ function adviseModel(hardware: HardwareProfile, model: CatalogModel, options: {c
   }
 }
 
-function selectModels(model: string | undefined): readonly CatalogModel[] {
+/**
+ * Every catalog model, or the one named (by id or alias, with or without a `:q8` tag); undefined for any other
+ * name, which the store resolves like every command's --model (a path, an installed id or alias, an `hf:` ref).
+ */
+function selectModels(model: string | undefined): readonly CatalogModel[] | undefined {
   if (model === undefined) return listModels()
-  const found = findModel(model)
-  if (!found) {
-    throw new ModelNotFoundError(`No catalog model named "${model}"`, {
-      hint: `Known models: ${listModels().map((entry) => entry.id).join(', ')}. A path to a .gguf file works too.`,
-    })
-  }
-
-  return [found]
-}
-
-function isGgufPath(model: string): boolean {
-  return /\.gguf$/i.test(model)
+  if (/\.gguf$/i.test(model)) return undefined
+  const found = findModel(model) ?? findModel(model.replace(/:q(?:4|8|16)$/i, ''))
+  return found ? [found] : undefined
 }
 
 function contextSizesFor(contextSize: number | undefined): number[] {
@@ -120,14 +122,14 @@ function contextSizesFor(contextSize: number | undefined): number[] {
   return sizes
 }
 
-/** A catalog-shaped entry for a local GGUF file, so that the same advisor applies. */
-function modelFromGguf(inspection: GgufInspection): {model: CatalogModel; gguf: GgufFigures} {
+/** A catalog-shaped entry for a local GGUF file (named by its store id when installed), so that the same advisor applies. */
+function modelFromGguf(inspection: GgufInspection, installedId: string | undefined): {model: CatalogModel; gguf: GgufFigures} {
   const quant = quantTierOf(inspection.quantName)
   const contextLength = inspection.trainContextSize ?? DEFAULT_CONTEXT_SIZE
   // The advisor caps the context at the training length; the figures were asked for the uncapped sizes too.
   const contextBytes = {...inspection.contextBytes}
   const model: CatalogModel = {
-    id: basename(inspection.path).replace(/\.gguf$/i, ''),
+    id: installedId ?? basename(inspection.path).replace(/\.gguf$/i, ''),
     name: inspection.name,
     tasks: [],
     revision: 'local',

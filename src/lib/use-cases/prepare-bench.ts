@@ -4,11 +4,14 @@ import {join} from 'node:path'
 import {compareRecords, parseBenchRecords, parseQuants, resolveBenchModels, type BenchModelSpec, type Comparison} from '../bench/index.js'
 import {detectPhysicalCores} from '../cpu/index.js'
 import {InputError, UsageError} from '../errors/index.js'
+import {resolveModelPath} from '../store/index.js'
 
 /** Options of {@link prepareBench}. */
 export interface PrepareBenchOptions {
-  /** GGUF files to measure. */
+  /** Models to measure: GGUF paths, or installed models by id, alias, catalog alias or `hf:` reference. */
   models?: string[]
+  /** The environment the model store is found from (`JSL_MED_MODELS_DIR`); default `process.env`. */
+  env?: NodeJS.ProcessEnv
   /** A synthetic shape to measure instead (written once into `cacheDir`). */
   synthetic?: string
   /** Quantizations of the synthetic model, as `--quant` spells them (`q4,q8`); default q4. */
@@ -44,6 +47,8 @@ export async function prepareBench(options: PrepareBenchOptions): Promise<Prepar
     synthetic: options.synthetic,
     quants: options.quants === undefined ? undefined : parseQuants(options.quants),
     syntheticDir: join(options.cacheDir, 'synthetic'),
+    // The same names every command's --model takes: a path, an installed id or alias, a catalog alias, an hf: ref.
+    resolver: async (reference) => resolveModelPath(reference, {env: options.env}),
     onSynthesize: options.onSynthesize,
   })
   return {models, threads}

@@ -294,6 +294,6 @@ describe('the hw report of a reference machine', () => {
   })
 
   it('refuses an unknown model with exit code 4', async () => {
-    await expect(adviseMachine({profile: profile('sbc-4gb'), model: 'gpt-5'})).rejects.toMatchObject({code: 'E_MODEL_NOT_FOUND', exitCode: 4})
+    await expect(adviseMachine({profile: profile('sbc-4gb'), model: 'gpt-5', env: {JSL_MED_MODELS_DIR: join(root, 'test/fixtures/no-store')}})).rejects.toMatchObject({code: 'E_UNKNOWN_MODEL', exitCode: 4})
   })
 })

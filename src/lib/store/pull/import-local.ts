@@ -2,8 +2,9 @@ import {mkdir, stat} from 'node:fs/promises'
 import {basename, dirname, join, resolve as resolvePath} from 'node:path'
 
 import {ModelNotFoundError} from '../../errors/index.js'
-import {validateGgufFile} from '../../gguf/index.js'
+import {readGgufQuantName, validateGgufFile} from '../../gguf/index.js'
 import {fsError} from '../fs-errors.js'
+import {sha256File} from '../hash.js'
 import {acquireLock, type Lock} from '../lock.js'
 import {readManifest} from '../manifest.js'
 import {quantClassOf, quantNameOf} from '../quant.js'
@@ -27,7 +28,8 @@ export async function importLocal(path: string, run: PullRun): Promise<Omit<Pull
   const name = options.as ?? fileName.replace(/\.gguf$/i, '').toLowerCase()
   const [base, tag] = name.includes(':') ? [name.slice(0, name.lastIndexOf(':')), name.slice(name.lastIndexOf(':') + 1).toLowerCase()] : [name, undefined]
   const model = run.catalog.findModel(name) ?? (tag ? run.catalog.findModel(base) : undefined)
-  const quantName = quantNameOf(fileName)
+  // The header says what the file holds; the name is the fallback (a synthetic `tiny.gguf` names nothing).
+  const quantName = (await readGgufQuantName(source)) ?? quantNameOf(fileName)
   const tagQuant = tag === 'q4' || tag === 'q8' || tag === 'q16' ? tag : undefined
   const quant = tagQuant ?? (options.quant && options.quant !== 'auto' ? options.quant : quantClassOf(quantName))
   const variant = model && quant ? model.variants[quant] : undefined
@@ -40,6 +42,28 @@ export async function importLocal(path: string, run: PullRun): Promise<Omit<Pull
   if (installed && !options.force && (await isPresent(run.modelsDir, installed))) {
     run.log('info', `${id} is already imported from ${source}`)
     return pullResultOf(installed, run.modelsDir, {alreadyInstalled: true, transferredBytes: 0, resumedFromBytes: 0})
+  }
+
+  const same = options.force || options.mmproj ? undefined : await sameFileInStore(source, sourceStats.size, manifest.models, run.modelsDir)
+  if (same && (!variant?.sha256 || variant.sha256.toLowerCase() === same.sha256)) {
+    run.log('info', `${fileName} is the file of installed model ${same.id} (same sha256): ${id} is recorded as another name for it, not copied again`)
+    const entry: ManifestEntry = {
+      id,
+      refs: options.as && options.as !== id ? [options.as] : [],
+      ...(model ? {catalogId: model.id} : same.catalogId ? {catalogId: same.catalogId} : {}),
+      ...(quant ? {quant} : {}),
+      ...(quantName ? {quantName} : {}),
+      file: same.file,
+      sizeBytes: same.sizeBytes,
+      sha256: same.sha256,
+      checksumSource: variant?.sha256 ? 'catalog' : same.checksumSource,
+      source: {kind: 'file', ref: source},
+      ...(model ? {license: model.license} : same.license ? {license: same.license} : {}),
+      ...(same.mmproj ? {mmproj: same.mmproj} : {}),
+      installedAt: new Date().toISOString(),
+    }
+    await recordEntry(entry, run)
+    return pullResultOf(entry, run.modelsDir, {alreadyInstalled: true, transferredBytes: 0, resumedFromBytes: 0})
   }
 
   const dir = `local/${safePathSegment(id)}`
@@ -67,6 +91,19 @@ export async function importLocal(path: string, run: PullRun): Promise<Omit<Pull
   } finally {
     for (const lock of locks.reverse()) await lock.release()
   }
+}
+
+/**
+ * An installed entry whose file has the same bytes as `source` and is still on disk: hashing is skipped unless
+ * some entry has the same size, so that importing a new file costs no extra read.
+ */
+async function sameFileInStore(source: string, sizeBytes: number, entries: readonly ManifestEntry[], modelsDir: string): Promise<ManifestEntry | undefined> {
+  const candidates = entries.filter((entry) => entry.sizeBytes === sizeBytes)
+  if (candidates.length === 0) return undefined
+  const sha256 = await sha256File(source)
+  for (const entry of candidates) if (entry.sha256 === sha256 && (await isPresent(modelsDir, entry))) return entry
+
+  return undefined
 }
 
 async function validateLocal(path: string, given: string): Promise<void> {

@@ -1,12 +1,14 @@
 import {stat} from 'node:fs/promises'
-import {resolve as resolvePath} from 'node:path'
+import {join, resolve as resolvePath} from 'node:path'
 
 import {findModel, listModels} from '../../catalog/index.js'
 import {ModelNotFoundError, UsageError} from '../../errors/index.js'
-import {directoryModelError} from '../../gguf/index.js'
+import {directoryModelError, readGgufQuantName} from '../../gguf/index.js'
 import {resolveDirs} from '../../paths/index.js'
+import {didYouMean, suggestNames} from '../../suggest/index.js'
 import type {Lock} from '../lock.js'
 import {readManifest} from '../manifest.js'
+import {quantClassOf} from '../quant.js'
 import {parseModelRef} from '../refs.js'
 import {createHubContext, hfEndpoint} from '../remote/hub.js'
 import type {ManifestEntry, PullOptions, PullResult, StoreCatalog} from '../types.js'
@@ -63,12 +65,21 @@ function isTrue(value: string | undefined): boolean {
   return value === '1' || value?.toLowerCase() === 'true'
 }
 
-/** ModelNotFoundError for a name that is neither a file, nor a reference, nor in the catalog. */
-export function unknownModelError(name: string, catalog: StoreCatalog): ModelNotFoundError {
+/**
+ * ModelNotFoundError for a name that is neither a file, nor a reference, nor in the catalog (nor installed). Its
+ * hint names the closest catalog ids, aliases or installed names by edit distance (`qwen3-17b` → `qwen3-1.7b`);
+ * only when none is close does it list the catalog.
+ */
+export function unknownModelError(name: string, catalog: StoreCatalog, installed: readonly string[] = []): ModelNotFoundError {
   const ids = catalog.listModels().map((model) => model.id)
-  const close = ids.filter((id) => id.includes(name.toLowerCase().split(/[:\s]/)[0]) || name.toLowerCase().includes(id)).slice(0, 3)
-  return new ModelNotFoundError(`"${name}" is not a catalog model, a file or a model reference`, {
-    hint: `${close.length > 0 ? `Did you mean ${close.join(', ')}? ` : ''}Catalog models: ${ids.join(', ')}. Also accepted: hf:owner/repo:Q4_K_M, hf:owner/repo/file.gguf, an https URL or a .gguf file.`,
+  const names = [...installed, ...catalog.listModels().flatMap((model) => [model.id, ...(model.aliases ?? [])])]
+  const [base, tag] = name.includes(':') && !name.startsWith('hf:') ? [name.slice(0, name.lastIndexOf(':')), name.slice(name.lastIndexOf(':'))] : [name, '']
+  const close = suggestNames(name, names)
+  const closeBase = close.length > 0 || !tag ? [] : suggestNames(base, names).map((suggestion) => suggestion + tag)
+  const suggestion = didYouMean(close.length > 0 ? close : closeBase)
+  const also = 'Also accepted: an installed id (jsl-med models), hf:owner/repo:Q4_K_M, hf:owner/repo/file.gguf, an https URL or a .gguf file.'
+  return new ModelNotFoundError(`"${name}" is not a catalog model, an installed model, a file or a model reference`, {
+    hint: suggestion ? `${suggestion} ${also}` : `Catalog models: ${ids.join(', ')}. ${also}`,
   }, 'E_UNKNOWN_MODEL')
 }
 
@@ -100,12 +111,14 @@ async function download(parsed: RemoteRef, run: PullRun): Promise<Omit<PullResul
   try {
     const main = await installFile(plan.main, hub, run, locks)
     const mmproj = plan.mmproj ? await installFile(plan.mmproj, hub, run, locks) : undefined
+    const quantName = plan.quantName ?? (await readGgufQuantName(join(run.modelsDir, ...plan.main.file.split('/'))))
+    const quant = plan.quant ?? quantClassOf(quantName)
     const entry: ManifestEntry = {
       id: plan.id,
       refs: [],
       ...(plan.catalogId ? {catalogId: plan.catalogId} : {}),
-      ...(plan.quant ? {quant: plan.quant} : {}),
-      ...(plan.quantName ? {quantName: plan.quantName} : {}),
+      ...(quant ? {quant} : {}),
+      ...(quantName ? {quantName} : {}),
       file: plan.main.file,
       sizeBytes: main.sizeBytes,
       sha256: main.sha256,

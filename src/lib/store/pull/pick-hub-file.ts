@@ -31,12 +31,7 @@ export function pickTreeFile(tree: TreeEntry[], repo: string, quantName: string 
     if (matches.length === 0) matches = models.filter((entry) => quantClassOf(quantNameOf(entry.path)) === quantClass)
   }
 
-  const available = [...new Set(models.map((entry) => quantNameOf(entry.path)).filter(Boolean))].join(', ')
-  if (matches.length === 0) {
-    throw new ModelNotFoundError(`${repo} has no ${quantName ?? quantClass} GGUF file`, {
-      hint: available ? `Quantizations in the repo: ${available}; e.g. hf:${repo}:${available.split(', ')[0]}` : `The repo has no .gguf files; see ${repo} on the hub.`,
-    }, 'E_QUANT_NOT_FOUND')
-  }
+  if (matches.length === 0) throw quantNotFound(models, repo, quantName ?? quantClass!)
 
   const chosen = matches[0]
   if (isSplitPart(chosen.path)) {
@@ -44,6 +39,25 @@ export function pickTreeFile(tree: TreeEntry[], repo: string, quantName: string 
   }
 
   return chosen
+}
+
+/**
+ * No file of that quantization: the hint names the quantizations the repo has, else (file names that name none)
+ * the files themselves, to pull by path; only a repo without any model file is said to have none.
+ */
+function quantNotFound(models: TreeEntry[], repo: string, wanted: string): ModelNotFoundError {
+  const available = [...new Set(models.map((entry) => quantNameOf(entry.path)).filter(Boolean))]
+  const unnamed = models.filter((entry) => !quantNameOf(entry.path)).map((entry) => entry.path)
+  const hints: string[] = []
+  if (available.length > 0) hints.push(`Quantizations in the repo: ${available.join(', ')}; e.g. hf:${repo}:${available[0]}.`)
+  if (unnamed.length > 0) {
+    const shown = unnamed.slice(0, 5).join(', ') + (unnamed.length > 5 ? `, and ${unnamed.length - 5} more` : '')
+    hints.push(`Files whose names give no quantization: ${shown}; pull one by path, e.g. hf:${repo}/${unnamed[0]}.`)
+  }
+
+  return new ModelNotFoundError(`${repo} has no ${wanted} GGUF file`, {
+    hint: hints.length > 0 ? hints.join(' ') : `The repo has no .gguf model files (projectors aside); see ${repo} on the hub.`,
+  }, 'E_QUANT_NOT_FOUND')
 }
 
 /** llama.cpp's choice of projector: a `*mmproj*.gguf` in the model's directory, with the closest bits per weight. */
