@@ -35,6 +35,12 @@ describe('man pages', () => {
     }
   })
 
+  it('are all listed in package.json "man", so that `man jsl-med-<command>` works after a global install', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {man: string[]}
+    const pages = (await readdir(join(root, 'man'))).filter((f) => f.endsWith('.1'))
+    expect([...pkg.man].sort()).toEqual(pages.map((f) => `./man/${f}`).sort())
+  })
+
   it('render without groff warnings', async () => {
     const groff = await run('groff', ['--version']).catch(() => undefined)
     if (!groff) return
