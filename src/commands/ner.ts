@@ -13,7 +13,7 @@ The model proposes mentions copied from the text; jsl-med finds each one in the 
 
 Labels default to ${DEFAULT_NER_LABELS.join(', ')}; --labels sets your own. Assertion is one of present, absent, possible, hypothetical, historical, family.
 
---link icd10cm asks for an ICD-10-CM code per entity and checks it against --codes FILE (the CMS order file icd10cm_order_<year>.txt, or the codes file; codes with or without dots): "code": {system, value, status, description?}, where status is linked (in your table), unverified (well formed, but the table lacks it, or no table was given) or rejected (malformed, or an unknown category). A code that is not in your table is never linked.
+--link icd10cm asks for an ICD-10-CM code per entity and checks it against --codes FILE (the CMS order file icd10cm_order_<year>.txt: one code a line, fixed width — order number, code without dot, 1 for a billable code or 0 for a header, short description, long description; or the codes file icd10cm_codes_<year>.txt: code, spaces, description; codes with or without dots; plain text or gzipped, not the CMS .zip): "code": {system, value, status, description?}, where status is linked (in your table), unverified (well formed, but the table lacks it, or no table was given) or rejected (malformed, or an unknown category). A code that is not in your table is never linked.
 
 Input: FILE arguments, read in order, or stdin (- or --input); each is NDJSON or one text document by its content (a text file's id is its path).
 
@@ -35,7 +35,13 @@ Output is NDJSON for NDJSON input or several files, and for plain text when stdo
     'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 1024, helpGroup: 'GENERATION'}),
     labels: Flags.string({description: 'Comma-separated entity labels.', default: DEFAULT_NER_LABELS.join(','), helpValue: 'A,B,…', helpGroup: 'NER'}),
     link: Flags.option({options: CODE_SYSTEMS, description: 'Ask for a code per entity in this system and check it.', helpGroup: 'NER'})(),
-    codes: Flags.string({description: 'Code table to check codes against (ICD-10-CM order file).', dependsOn: ['link'], helpValue: 'FILE', helpGroup: 'NER'}),
+    codes: Flags.string({
+      description:
+        'ICD-10-CM table to check codes against: the CMS order file icd10cm_order_<year>.txt (fixed width: order number, code without dot, 0/1 billable flag, short and long description) or codes file icd10cm_codes_<year>.txt (code, spaces, description); plain or gzipped (.gz). Unzip the CMS .zip first.',
+      dependsOn: ['link'],
+      helpValue: 'FILE',
+      helpGroup: 'NER',
+    }),
   }
 
   async run(): Promise<void> {

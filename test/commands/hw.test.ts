@@ -29,7 +29,8 @@ describe('hw command (in process, this machine)', () => {
     expect(stdout).toMatch(/^CPU +\S/)
     expect(stdout).toMatch(/^RAM +[\d.]+ GiB total/m)
     expect(stdout).toMatch(/^BACKEND +(CPU|CUDA|Vulkan|Metal): /m)
-    expect(stdout).toMatch(/^MODEL +QUANT +GPU LAYERS +CONTEXT +THREADS +EST\. MEMORY +FITS +WHY$/m)
+    expect(stdout).toMatch(/^MODEL +QUANT +GPU LAYERS +CONTEXT +THREADS +MEMORY +FITS +TOK\/S$/m)
+    for (const line of stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
     for (const model of listModels()) expect(stdout).toMatch(new RegExp(`^${model.id.replaceAll('.', '\\.')}( \\*)? +q(4|8|16) `, 'm'))
   })
 

@@ -1,10 +1,15 @@
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {describe, expect, inject, it} from 'vitest'
 
 import type {HwResult} from '../../src/commands/hw.js'
 import {runCli} from '../helpers/spawn-cli.js'
 import {loadSchema, validate} from '../unit/advisor/json-schema.js'
 
-const MACHINE_LINE = /^(CPU|RAM|GPU|BACKEND|LLAMA\.CPP|OS) +\S/
+// A fact, or the continuation of a long one wrapped at 80 columns under its value.
+const MACHINE_LINE = /^((CPU|RAM|GPU|BACKEND|LLAMA\.CPP|OS) +| {11})\S/
 
 describe('bin/run.js hw (spawned)', () => {
   it('prints only the report on stdout and exits 0', async () => {
@@ -19,8 +24,44 @@ describe('bin/run.js hw (spawned)', () => {
     for (const line of machine) expect(line).toMatch(MACHINE_LINE)
     expect(machine.map((line) => line.split(' ')[0])).toEqual(expect.arrayContaining(['CPU', 'RAM', 'GPU', 'BACKEND', 'OS']))
     const rows = lines.slice(header + 1, lines.indexOf('', header))
-    for (const row of rows) expect(row).toMatch(/^[a-z0-9.-]+( \*)? +q(4|8|16) +\d+\/\d+ +\d+ +\d+ +[\d.]+ [MG]iB +(yes|NO) +\S/)
+    for (const row of rows) expect(row).toMatch(/^[a-z0-9.-]+( \*)? +q(4|8|16) +\d+\/\d+ +\d+ +\d+ +[\d.]+ [MG]iB +(yes|NO) +(~[\d.]+|GPU)$/)
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
     expect(stdout).not.toMatch(/llama\.cpp:|\[node-llama-cpp]|warn/i)
+  })
+
+  it('gives the reasons with --wide', async () => {
+    const {code, stdout} = await runCli(['hw', '--wide'])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^MODEL +QUANT +GPU LAYERS +CONTEXT +THREADS +EST\. MEMORY +FITS +WHY$/m)
+    expect(stdout).toMatch(/^qwen3-1\.7b +q(4|8|16) .* (CPU only|GPU|fits|does not fit)/im)
+  })
+
+  it('gives the same recommendations three runs in a row: the bandwidth is measured once and cached with its date', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'jsl-med-hw-cache-'))
+    try {
+      const runs: HwResult[] = []
+      for (let run = 0; run < 3; run++) {
+        const {code, stdout} = await runCli(['hw', '--json'], '', {JSL_MED_CACHE_DIR: cacheDir})
+        expect(code).toBe(0)
+        runs.push(JSON.parse(stdout) as HwResult)
+      }
+
+      const cached = JSON.parse(await readFile(join(cacheDir, 'bandwidth.json'), 'utf8'))
+      for (const run of runs) {
+        expect(run.hardware.memory).toMatchObject({bandwidthSource: 'measured', bandwidthBytesPerSecond: cached.bytesPerSecond, bandwidthMeasuredAt: cached.measuredAt})
+      }
+
+      // What the advice is; the reasons also quote the RAM available at that moment, which other processes move.
+      const advice = runs.map((run) =>
+        run.models.map(({id, recommendation: {quant, gpuLayers, contextSize, threads, fits, tokensPerSecond}}) => ({id, quant, gpuLayers, contextSize, threads, fits, tokensPerSecond})),
+      )
+      expect(advice[1]).toEqual(advice[0])
+      expect(advice[2]).toEqual(advice[0])
+      const remeasured = await runCli(['hw', '--json', '--remeasure'], '', {JSL_MED_CACHE_DIR: cacheDir})
+      expect((JSON.parse(remeasured.stdout) as HwResult).hardware.memory.bandwidthMeasuredAt).not.toBe(cached.measuredAt)
+    } finally {
+      await rm(cacheDir, {recursive: true, force: true})
+    }
   })
 
   it('prints one JSON document that matches the schema with --json', async () => {

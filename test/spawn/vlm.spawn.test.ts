@@ -80,3 +80,40 @@ describe('bin/run.js vlm (spawned, real llama.cpp mtmd on a synthesized model + 
     for (const run of [noProjector, wrong, missing]) expect(run.stdout).toBe('')
   })
 })
+
+describe('bin/run.js synth --projector, then vlm on it (spawned)', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jsl-med-synth-spawn-'))
+    await writeFile(join(dir, 'chest.jpg'), drawJpeg(96, 80))
+  })
+  afterAll(() => rm(dir, {recursive: true, force: true}))
+
+  it('has --help with examples, on stdout, exit 0', async () => {
+    const {code, stdout} = await runCli(['synth', '--help'])
+    expect(code).toBe(0)
+    expect(stdout).toContain('--projector')
+    expect(stdout).toContain('EXAMPLES')
+  })
+
+  it('writes a model and its projector (paths on stdout), which vlm finds without --mmproj', async () => {
+    const modelPath = join(dir, 'models', 'tiny.gguf')
+    const synth = await runCli(['synth', modelPath, '--projector'])
+    expect(synth.code, synth.stderr).toBe(0)
+    expect(synth.stdout).toBe(`${modelPath}\n${join(dir, 'models', 'mmproj-tiny.gguf')}\n`)
+    expect(synth.stderr).toMatch(/random weights/)
+    const vlm = await runCli(['vlm', '-m', modelPath, '--threads', '1', '--gpu', 'off', '--context-size', '512', '--max-tokens', '4', '--image', join(dir, 'chest.jpg'), 'Describe.'])
+    expect(vlm.code, vlm.stderr).toBe(0)
+    expect(vlm.stdout.endsWith('\n')).toBe(true)
+  })
+
+  it('gives a usage error (exit 2, no stack) for a bad shape, and --json for a good one', async () => {
+    const bad = await runCli(['synth', join(dir, 'bad.gguf'), '--shape', 'huge'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/E_USAGE/)
+    expect(bad.stdout).toBe('')
+    const json = await runCli(['synth', join(dir, 'j.gguf'), '--json', '--type', 'Q8_0'])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout).model).toMatchObject({path: join(dir, 'j.gguf'), tensorType: 'Q8_0'})
+  })
+})

@@ -35,6 +35,18 @@ describe('man pages', () => {
     }
   })
 
+  it('are all listed in package.json "man", so that `man jsl-med-<command>` works after a global install', async () => {
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {man: string[]}
+    const pages = (await readdir(join(root, 'man'))).filter((f) => f.endsWith('.1'))
+    expect([...pkg.man].sort()).toEqual(pages.map((f) => `./man/${f}`).sort())
+  })
+
+  it('match oclif.manifest.json, which `npm run build` writes so that --help reads no command module', async () => {
+    const manifest = JSON.parse(await readFile(join(root, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>}
+    const pages = (await readdir(join(root, 'man'))).filter((f) => f.endsWith('.1') && f !== 'jsl-med.1')
+    expect(Object.keys(manifest.commands).map((id) => `jsl-med-${id.replaceAll(':', '-')}.1`).sort()).toEqual(pages.sort())
+  })
+
   it('render without groff warnings', async () => {
     const groff = await run('groff', ['--version']).catch(() => undefined)
     if (!groff) return

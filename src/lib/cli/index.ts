@@ -25,6 +25,6 @@ export {
   renderHwReport,
   renderModelTable,
 } from './render/index.js'
-export type {RecordProgressState} from './render/index.js'
+export type {RecordProgressState, RenderHwOptions} from './render/index.js'
 export {runTaskCommand} from './task-command.js'
 export type {TaskCommandHooks} from './task-command.js'

@@ -1,6 +1,6 @@
 import {basename} from 'node:path'
 
-import ora from 'ora'
+import type {Ora} from 'ora'
 
 import type {TaskProgress, TaskProgressEvent} from '../use-cases/index.js'
 import {formatDuration} from './download-progress.js'
@@ -57,17 +57,26 @@ function startProgressLine(options: ProgressOptions, render: (style: 'live' | 'p
   if (interactive) {
     // ora's frame and a space take 2 columns; the text must never wrap, or each redraw leaves a line behind.
     const text = (): string => fitToWidth(render('live'), (stream.columns ?? 80) - 2)
-    const spinner = ora({stream, discardStdin: false, text: text()}).start()
-    const refresh = setInterval(() => (spinner.text = text()), LIVE_REFRESH_MS)
+    let spinner: Ora | undefined
+    // ora (≈0.2 s of imports) loads only when a live line can show, in the background: start-up does not wait for it.
+    import('ora')
+      .then(({default: ora}) => {
+        if (!stopped) spinner = ora({stream, discardStdin: false, text: text()}).start()
+      })
+      // A spinner that cannot load is no reason to fail the run: the line stays away.
+      .catch(() => {})
+    const refresh = setInterval(() => {
+      if (spinner) spinner.text = text()
+    }, LIVE_REFRESH_MS)
     refresh.unref()
     return {
       changed() {
-        if (!stopped) spinner.text = text()
+        if (!stopped && spinner) spinner.text = text()
       },
       stop() {
         stopped = true
         clearInterval(refresh)
-        spinner.stop()
+        spinner?.stop()
       },
     }
   }

@@ -1,6 +1,10 @@
 import {readFile} from 'node:fs/promises'
+import {promisify} from 'node:util'
+import {gunzip} from 'node:zlib'
 
 import {InputError} from '../errors/index.js'
+
+const gunzipAsync = promisify(gunzip)
 
 /** One code of a code table. */
 export interface CodeEntry {
@@ -103,9 +107,9 @@ function parseLine(line: string): {code: string; billable: boolean; description:
 
 /** Reads an ICD-10-CM table from a file; see {@link parseIcd10cmTable}. Throws InputError E_CODES_FILE when unreadable. */
 export async function loadIcd10cmTable(path: string): Promise<CodeTable> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
     throw new InputError(`Cannot read the code table ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, {
       cause: error,
@@ -113,5 +117,25 @@ export async function loadIcd10cmTable(path: string): Promise<CodeTable> {
     }, 'E_CODES_FILE')
   }
 
+  const text = await decodeTable(bytes, path)
   return parseIcd10cmTable(text, path)
+}
+
+// CMS publishes the tables in a zip; users often keep them gzipped. gzip is read as is, a zip is named.
+async function decodeTable(bytes: Buffer, path: string): Promise<string> {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    throw new InputError(`${path} is a zip archive, not a code table`, {
+      hint: 'Unzip it (unzip FILE.zip) and pass the icd10cm_order_<year>.txt it holds to --codes; .txt and .txt.gz are read.',
+    }, 'E_CODES_FORMAT')
+  }
+
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8')
+  try {
+    return (await gunzipAsync(bytes)).toString('utf8')
+  } catch (error) {
+    throw new InputError(`${path} looks gzipped but cannot be decompressed (${(error as NodeJS.ErrnoException).code ?? 'corrupt'})`, {
+      cause: error,
+      hint: 'Check it with `gunzip -t FILE`, or pass the uncompressed .txt to --codes.',
+    }, 'E_CODES_FORMAT')
+  }
 }

@@ -21,7 +21,7 @@ const BLOCK_LAYOUT: Record<number, [bytes: number, elements: number]> = {
   30: [2, 1], // BF16
 }
 
-const NOT_GGUF_HINT = 'Pass a GGUF model file (llama.cpp format); `npm run synth -- model.gguf` writes a synthetic one to try.'
+const NOT_GGUF_HINT = 'Pass a GGUF model file (llama.cpp format); `jsl-med synth model.gguf` writes a synthetic one to try.'
 
 /** The error for a directory given where a model file is expected (`--model`, `pull`): a usage error (exit 2). */
 export function directoryModelError(path: string): UsageError {
@@ -37,7 +37,7 @@ export function directoryModelError(path: string): UsageError {
 export async function validateGgufFile(path: string): Promise<void> {
   const stats = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-      throw new ModelNotFoundError(`Model file not found: ${path}`, {hint: 'Check the path given to --model; `npm run synth -- model.gguf` writes a synthetic model to try.'})
+      throw new ModelNotFoundError(`Model file not found: ${path}`, {hint: 'Check the path given to --model; `jsl-med synth model.gguf` writes a synthetic model to try.'})
     }
 
     throw new ModelNotFoundError(`Cannot read model file ${path}: ${error.code}`, {cause: error, hint: 'Check the file permissions.'})

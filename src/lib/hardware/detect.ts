@@ -1,4 +1,5 @@
 import type {BackendProbe, LlamaBinaryStatus} from '../engine/index.js'
+import type {BandwidthFacts} from './bandwidth.js'
 import {explainBackend} from './backend-reason.js'
 import {listGpus} from './gpus.js'
 import {
@@ -25,6 +26,8 @@ export interface DetectHardwareOptions {
   probes?: Partial<HardwareProbes>
   /** Time limit of each probe in ms; defaults in {@link PROBE_TIMEOUTS_MS}. */
   timeoutsMs?: Partial<Record<keyof HardwareProbes, number>>
+  /** Measure memory bandwidth again instead of taking the cached figure of this machine. Default `false`. */
+  remeasureBandwidth?: boolean
   /** Receives debug lines (probe timings, llama.cpp logs); default: dropped. */
   logger?: (level: 'debug' | 'error' | 'info' | 'warn', message: string) => void
 }
@@ -36,7 +39,7 @@ export const PROBE_TIMEOUTS_MS: Record<keyof HardwareProbes, number> = {
   os: 3000,
   drivers: 2000,
   graphics: 2500,
-  bandwidth: 2000,
+  bandwidth: 5000,
   backend: 10_000,
   binary: 2000,
 }
@@ -77,7 +80,7 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
     run('cpu', () => probes.cpu()),
     run('memory', () => probes.memory()),
     run('os', () => probes.os()),
-    run('bandwidth', () => probes.bandwidth(limits.bandwidth)),
+    run('bandwidth', () => probes.bandwidth(limits.bandwidth, options.remeasureBandwidth ?? false)),
     backend,
     drivers,
     graphics,
@@ -145,7 +148,7 @@ interface ProbeResults {
   cpu: Settled<CpuFacts>
   memory: Settled<MemoryFacts>
   os: Settled<OsFacts>
-  bandwidth: Settled<number>
+  bandwidth: Settled<BandwidthFacts>
   backend: Settled<BackendProbe>
   drivers: Settled<DriverFacts>
   graphics: Settled<GraphicsController[]>
@@ -184,7 +187,7 @@ function assembleProfile(results: ProbeResults): HardwareProfile {
 
   const gpus = listGpus(probe, results.graphics.value ?? [], drivers)
   const appleSilicon = os.platform === 'darwin' && os.arch === 'arm64'
-  let bandwidth = results.bandwidth.value ?? null
+  let bandwidth = results.bandwidth.value?.bytesPerSecond ?? null
   let bandwidthSource: HardwareProfile['memory']['bandwidthSource'] = bandwidth === null ? null : 'measured'
   if (bandwidth === null) {
     bandwidth = appleSilicon ? ASSUMED_BANDWIDTH.appleSilicon : os.arch.startsWith('arm') ? ASSUMED_BANDWIDTH.arm : ASSUMED_BANDWIDTH.other
@@ -208,6 +211,7 @@ function assembleProfile(results: ProbeResults): HardwareProfile {
       availableBytes: memory.availableBytes,
       bandwidthBytesPerSecond: Math.round(bandwidth),
       bandwidthSource,
+      ...(results.bandwidth.value ? {bandwidthMeasuredAt: results.bandwidth.value.measuredAt} : {}),
       unified: appleSilicon || (probe.vram?.unifiedBytes ?? 0) > 0,
     },
     gpus,

@@ -3,9 +3,9 @@ import {access, readdir, readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {availableParallelism, cpus, freemem, platform, release, totalmem} from 'node:os'
 import {join} from 'node:path'
-import {Worker} from 'node:worker_threads'
 
 import {inspectLlamaBinary, probeLlamaBackend, type BackendProbe, type LlamaBinaryStatus, type ProbeBackendOptions} from '../engine/index.js'
+import {cachedBandwidth, type BandwidthFacts} from './bandwidth.js'
 import type {HardwareProfile} from './types.js'
 
 /** CPU facts from systeminformation. */
@@ -49,8 +49,8 @@ export interface HardwareProbes {
   drivers(): Promise<DriverFacts>
   /** Only called when the drivers show a GPU might be present (or off Linux, where they are not checked). */
   graphics(timeoutMs: number): Promise<GraphicsController[]>
-  /** Memory bandwidth in bytes per second. */
-  bandwidth(timeoutMs: number): Promise<number>
+  /** Memory bandwidth and when it was measured; `refresh` measures again instead of reading the cache. */
+  bandwidth(timeoutMs: number, refresh: boolean): Promise<BandwidthFacts>
   backend(options: ProbeBackendOptions): Promise<BackendProbe>
   /** Which llama.cpp binary a load would take, from the files (without loading llama.cpp). */
   binary(): Promise<LlamaBinaryStatus>
@@ -95,7 +95,7 @@ export const systemProbes: HardwareProbes = {
 
   drivers: detectDrivers,
   graphics: describeGraphics,
-  bandwidth: measureBandwidth,
+  bandwidth: (timeoutMs, refresh) => cachedBandwidth({timeoutMs, refresh}),
   backend: probeLlamaBackend,
   binary: () => inspectLlamaBinary(),
 }
@@ -201,43 +201,6 @@ export async function describeGraphics(timeoutMs: number): Promise<GraphicsContr
       vramFreeBytes: freeMiB === null ? null : freeMiB * MIB,
     }
   })
-}
-
-// Copies a buffer larger than most L3 caches a few times on a worker thread (so the main thread keeps loading
-// node-llama-cpp meanwhile) and keeps the fastest run. Bytes read + written per second, single thread.
-const BANDWIDTH_SCRIPT = `
-const {parentPort} = require('node:worker_threads')
-const size = 64 * 1024 * 1024
-const source = Buffer.alloc(size, 1)
-const target = Buffer.alloc(size, 2)
-let best = Infinity
-for (let run = 0; run < 5; run++) {
-  const started = process.hrtime.bigint()
-  source.copy(target)
-  best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e9)
-}
-parentPort.postMessage((2 * size) / best)
-`
-
-/** Measures memory bandwidth (bytes/s) with a single-thread copy: a lower bound of what llama.cpp gets. */
-export async function measureBandwidth(timeoutMs: number): Promise<number> {
-  const worker = new Worker(BANDWIDTH_SCRIPT, {eval: true})
-  worker.unref()
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
-      worker.once('message', (value: number) => {
-        clearTimeout(timer)
-        resolve(value)
-      })
-      worker.once('error', (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-    })
-  } finally {
-    void worker.terminate()
-  }
 }
 
 function numberOrNull(value: unknown): number | null {

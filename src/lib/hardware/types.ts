@@ -52,10 +52,12 @@ export interface HardwareProfile {
     availableBytes: number
     /**
      * Memory bandwidth in bytes per second, which bounds CPU generation speed (every token reads all weights).
-     * `measured`: a single-thread copy benchmark (a lower bound); `assumed`: a fixture's or a typical figure.
+     * `measured`: every core copying at once, the median of several passes; `assumed`: a fixture's or a typical figure.
      */
     bandwidthBytesPerSecond: number | null
     bandwidthSource: 'assumed' | 'measured' | null
+    /** When the measured figure was taken (ISO 8601): it is cached, so it may be older than this run. */
+    bandwidthMeasuredAt?: string
     /** The GPU shares system RAM (Apple silicon). */
     unified: boolean
   }

@@ -97,7 +97,7 @@ export type TaskProgressEvent = {stage: 'finished'} | {stage: 'loading'; model: 
 export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSummary> {
   const {task, log} = options
   if (options.engine === 'llama' && !options.model) {
-    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file, or set JSL_MED_MODEL. `npm run synth -- model.gguf` writes a synthetic model to try.'}, 'E_NO_MODEL')
+    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file, or set JSL_MED_MODEL. `jsl-med synth model.gguf` writes a synthetic model to try.'}, 'E_NO_MODEL')
   }
 
   // --model may also name an installed or catalog model; one that is not installed fails with the `jsl-med pull` to run.

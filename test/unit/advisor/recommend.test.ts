@@ -279,12 +279,24 @@ describe('the hw report of a reference machine', () => {
     const result = await adviseMachine({profile: profile('nvidia-driver-no-runtime'), model: 'MedGemma'})
     expect(result.models.map((advice) => advice.id)).toEqual(['medgemma-4b'])
     expect(result.models[0]).toMatchObject({file: 'medgemma-4b-it-Q8_0.gguf', quantName: 'Q8_0', repo: 'unsloth/medgemma-4b-it-GGUF'})
-    const text = renderHwReport(result)
+    const text = renderHwReport(result, {wide: true})
     expect(text).toMatch(/^CPU {6}Intel Core i7-12700 \(x64\), 12 physical \/ 20 logical cores, SIMD: .*AVX2/m)
     expect(text).toMatch(/^GPU {6}NVIDIA GeForce RTX 3060 \[NVIDIA], 12\.0 GiB VRAM \(11\.6 GiB free\), not usable by llama\.cpp$/m)
     expect(text).toMatch(/^BACKEND {2}CPU: NVIDIA driver 550\.54\.14 found, but not the CUDA runtime/m)
     expect(text).toMatch(/^MODEL +QUANT +GPU LAYERS +CONTEXT +THREADS +EST\. MEMORY +FITS +WHY$/m)
     expect(text).toMatch(/^medgemma-4b +q8 +0\/35 +8192 +12 +4\.7 GiB +yes +CPU only/m)
+  })
+
+  it('fits 80 columns by default: long facts wrap under their value, the table shows speed instead of reasons', async () => {
+    for (const fixture of ['nvidia-driver-no-runtime', 'workstation-24gb-vram', 'apple-m2-max-64gb', 'sbc-4gb'] as const) {
+      const text = renderHwReport(await adviseMachine({profile: profile(fixture)}))
+      for (const line of text.split('\n')) expect(line.length, `${fixture}: ${line}`).toBeLessThanOrEqual(80)
+      expect(text).toMatch(/^MODEL +QUANT +GPU LAYERS +CONTEXT +THREADS +MEMORY +FITS +TOK\/S$/m)
+    }
+
+    const text = renderHwReport(await adviseMachine({profile: profile('nvidia-driver-no-runtime'), model: 'MedGemma'}))
+    expect(text).toMatch(/^CPU {6}Intel Core i7-12700 \(x64\), 12 physical \/ 20 logical cores, SIMD: .*\n {9}\S/m)
+    expect(text).toMatch(/^medgemma-4b +q8 +0\/35 +8192 +12 +4\.7 GiB +yes +~[\d.]+$/m)
   })
 
   it('marks licensed models and explains how to import them', async () => {

@@ -17,7 +17,8 @@ function profile(name: string, binary?: LlamaBinaryStatus | null): HardwareProfi
 }
 
 async function binaryLine(binary: LlamaBinaryStatus | null | undefined, fixture = 'laptop-8gb-cpu'): Promise<string | undefined> {
-  const text = renderHwReport(await adviseMachine({profile: profile(fixture, binary)}))
+  // --wide keeps each fact on one line.
+  const text = renderHwReport(await adviseMachine({profile: profile(fixture, binary)}), {wide: true})
   return text.split('\n').find((line) => line.startsWith('LLAMA.CPP'))
 }
 

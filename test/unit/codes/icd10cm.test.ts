@@ -1,6 +1,7 @@
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
@@ -62,6 +63,16 @@ describe('ICD-10-CM order file', () => {
     await writeFile(join(dir, 'empty.txt'), '')
     await expect(loadIcd10cmTable(join(dir, 'empty.txt'))).rejects.toMatchObject({code: 'E_CODES_FORMAT'})
     await expect(loadIcd10cmTable(join(dir, 'missing.txt'))).rejects.toMatchObject({code: 'E_CODES_FILE', exitCode: 8})
+  })
+
+  it('reads a gzipped table as it is, and names a zip archive or a broken gzip file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jsl-med-codes-'))
+    await writeFile(join(dir, 'order.txt.gz'), gzipSync(await readFile(fixture)))
+    expect((await loadIcd10cmTable(join(dir, 'order.txt.gz'))).get('E11.9')).toMatchObject({billable: true})
+    await writeFile(join(dir, 'order.zip'), Buffer.from('PK\u0003\u0004rest of a zip', 'latin1'))
+    await expect(loadIcd10cmTable(join(dir, 'order.zip'))).rejects.toMatchObject({code: 'E_CODES_FORMAT', message: expect.stringMatching(/zip archive/), hint: expect.stringMatching(/Unzip/)})
+    await writeFile(join(dir, 'broken.gz'), gzipSync('x').subarray(0, 8))
+    await expect(loadIcd10cmTable(join(dir, 'broken.gz'))).rejects.toMatchObject({code: 'E_CODES_FORMAT', hint: expect.stringMatching(/gunzip -t/)})
   })
 })
 

@@ -28,7 +28,7 @@ function fakeProbes(overrides: Partial<HardwareProbes> = {}): HardwareProbes {
     os: async () => ({platform: 'linux', arch: 'x64', distro: 'Test Linux 1', release: '6.0.0'}),
     drivers: async () => NO_DRIVERS,
     graphics: async () => [],
-    bandwidth: async () => 20e9,
+    bandwidth: async () => ({bytesPerSecond: 20e9, measuredAt: '2026-01-01T00:00:00.000Z'}),
     backend: async () => backendProbe(),
     binary: async () => ({kind: 'prebuilt', openmp: false, choice: 'auto', nativeBuilt: false, checkedBy: 'files'}),
     ...overrides,

@@ -3,17 +3,34 @@ import {formatBytes, formatTokens} from '../../format/index.js'
 import type {HardwareProfile} from '../../hardware/index.js'
 import type {HwResult} from '../../use-cases/index.js'
 
-/** The human report of `hw`: the machine, then one row per model with the one-line reason. */
-export function renderHwReport(result: HwResult): string {
+/** Options of {@link renderHwReport}. */
+export interface RenderHwOptions {
+  /** One line per fact and a WHY column with each model's reason, however wide; default: fit 80 columns. */
+  wide?: boolean
+}
+
+/** The width the default report fits. */
+const COLUMNS = 80
+
+/**
+ * The human report of `hw`: the machine, then one row per model. By default it fits 80 columns (the estimated
+ * speed instead of the reason); `wide` adds the one-line reason of every model.
+ */
+export function renderHwReport(result: HwResult, options: RenderHwOptions = {}): string {
   const {hardware} = result
-  const lines = [...renderMachine(hardware), '']
+  const wide = options.wide ?? false
+  const lines = [...renderMachine(hardware, wide), '']
   const threads = hardware.cpu.physicalCores
+  const context = formatTokens(result.assumptions.contextSize)
   lines.push(
-    `Recommendations (context ${formatTokens(result.assumptions.contextSize)} unless noted; at most ${threads} ${threads === 1 ? 'thread' : 'threads'} = physical cores; each run uses the cores free then, since more threads than free cores makes llama.cpp's thread pool spin)`,
+    wide
+      ? `Recommendations (context ${context} unless noted; at most ${threads} ${threads === 1 ? 'thread' : 'threads'} = physical cores; each run uses the cores free then, since more threads than free cores makes llama.cpp's thread pool spin)`
+      : `Recommendations (context ${context} unless noted, at most ${threads} ${threads === 1 ? 'thread' : 'threads'}; reasons: --wide)`,
     '',
   )
   const rows = result.models.map((model) => {
     const r = model.recommendation
+    const speed = r.tokensPerSecond === null ? 'GPU' : `~${r.tokensPerSecond < 10 ? r.tokensPerSecond.toFixed(1) : Math.round(r.tokensPerSecond)}`
     return [
       model.userSupplied ? `${model.id} *` : model.id,
       r.quant,
@@ -22,29 +39,40 @@ export function renderHwReport(result: HwResult): string {
       String(r.threads),
       formatBytes(r.estimate.totalBytes, 'binary'),
       r.fits ? 'yes' : 'NO',
-      model.summary,
+      wide ? model.summary : speed,
     ]
   })
-  lines.push(...table(['MODEL', 'QUANT', 'GPU LAYERS', 'CONTEXT', 'THREADS', 'EST. MEMORY', 'FITS', 'WHY'], rows))
-  const userSupplied = result.models.filter((model) => model.userSupplied)
-  if (userSupplied.length > 0) {
-    lines.push('', '* licensed John Snow Labs model, not openly downloadable: import your copy with `jsl-med pull ./FILE.gguf --as ID`')
-  }
+  lines.push(...table(['MODEL', 'QUANT', 'GPU LAYERS', 'CONTEXT', 'THREADS', wide ? 'EST. MEMORY' : 'MEMORY', 'FITS', wide ? 'WHY' : 'TOK/S'], rows))
+  const notes = [
+    ...(wide ? [] : ['TOK/S: estimated from memory bandwidth, an upper bound; `jsl-med bench` measures it.']),
+    ...(result.models.some((model) => model.userSupplied)
+      ? [`* licensed John Snow Labs model, not openly downloadable:${wide ? ' ' : '\n  '}import your copy with \`jsl-med pull ./FILE.gguf --as ID\``]
+      : []),
+  ]
+  if (notes.length > 0) lines.push('', ...notes.flatMap((note) => (wide ? [note] : note.split('\n').flatMap((line) => wrap(line, COLUMNS)))))
 
   const gated = result.models.filter((model) => model.gated && !model.userSupplied)
-  if (gated.length > 0) lines.push(`gated on Hugging Face (accept the terms, set HF_TOKEN): ${gated.map((model) => model.id).join(', ')}`)
+  if (gated.length > 0) {
+    const note = `gated on Hugging Face (accept the terms, set HF_TOKEN): ${gated.map((model) => model.id).join(', ')}`
+    lines.push(...(wide ? [note] : wrap(note, COLUMNS)))
+  }
+
   if (hardware.unknowns.length > 0) {
     lines.push('', 'Unknown:')
-    for (const item of hardware.unknowns) lines.push(`  ${item.field}: ${item.reason}`)
+    for (const item of hardware.unknowns) {
+      const note = `${item.field}: ${item.reason}`
+      lines.push(...(wide ? [`  ${note}`] : wrap(note, COLUMNS - 2).map((line) => `  ${line}`)))
+    }
   }
 
   return lines.join('\n')
 }
 
-function renderMachine(hardware: HardwareProfile): string[] {
+function renderMachine(hardware: HardwareProfile, wide: boolean): string[] {
   const {cpu, memory, os} = hardware
+  const measuredOn = memory.bandwidthMeasuredAt ? ` on ${memory.bandwidthMeasuredAt.slice(0, 10)}` : ''
   const bandwidth = memory.bandwidthBytesPerSecond
-    ? `, ~${(memory.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s ${memory.bandwidthSource === 'measured' ? 'measured copy bandwidth' : 'bandwidth (assumed)'}`
+    ? `, ~${(memory.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s ${memory.bandwidthSource === 'measured' ? `copy bandwidth (measured${measuredOn})` : 'bandwidth (assumed)'}`
     : ''
   const rows: string[][] = [
     ['CPU', `${cpu.model ?? 'unknown model'} (${os.arch}), ${cpu.physicalCores} physical / ${cpu.logicalCores} logical cores, SIMD: ${cpu.simd.join(' ') || 'none found'}`],
@@ -62,7 +90,26 @@ function renderMachine(hardware: HardwareProfile): string[] {
   if (backend.binary) rows.push(['LLAMA.CPP', describeBinary(backend.binary, backend.name === 'cpu' || backend.name === 'unknown')])
   rows.push(['OS', `${os.distro ?? os.platform} (${os.platform} ${os.arch}${os.release ? `, ${os.release}` : ''})`])
   const width = Math.max(...rows.map(([key]) => key.length))
-  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+  return rows.flatMap(([key, value]) => {
+    const [first, ...rest] = wide ? [value] : wrap(value, COLUMNS - width - 2)
+    return [`${key.padEnd(width)}  ${first}`, ...rest.map((line) => `${' '.repeat(width + 2)}${line}`)]
+  })
+}
+
+/** Breaks text into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line ? `${line} ${word}` : word
+    }
+  }
+
+  return [...lines, line]
 }
 
 /** `native, OpenMP`, or the prebuilt with the step that makes the native build (worth it on the CPU). */

@@ -18,7 +18,7 @@ type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
 /** Loads a GGUF model in llama.cpp (through node-llama-cpp) and returns an {@link Engine} over it. */
 export async function createLlamaEngine(options: EngineOptions): Promise<Engine> {
   if (!options.modelPath) {
-    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (npm run synth -- PATH makes a synthetic one).'}, 'E_NO_MODEL')
+    throw new UsageError('No model given', {hint: 'Pass --model PATH to a .gguf file (`jsl-med synth PATH` makes a synthetic one).'}, 'E_NO_MODEL')
   }
 
   // The load of other processes is measured over the time the model takes to load (our own CPU time left out).

@@ -3,7 +3,7 @@ import {isAbsolute, join} from 'node:path'
 import type {Engine, JsonSchema, VisionChatRequest, VisionGeneration} from '../../engine/index.js'
 import {EngineError, InputError} from '../../errors/index.js'
 import type {RecordSource} from '../../io/index.js'
-import {loadImage, type PreparedImage, type PrepareImageOptions} from '../../images/index.js'
+import type {PreparedImage, PrepareImageOptions} from '../../images/index.js'
 import type {Task, TaskSettings} from '../types.js'
 import {ANSWER_SYSTEM_PROMPT, buildUserPrompt, DEFAULT_EXTRACT_QUESTION, EXTRACT_SYSTEM_PROMPT, labelsQuestion} from './prompt.js'
 import {labelsSchema} from './schema.js'
@@ -51,7 +51,7 @@ export interface ImageQuestion {
  * (E_NO_VISION) if the engine ignored the image, as a text-only engine would.
  */
 export async function askImage(engine: Engine, request: ImageQuestion): Promise<{answer: unknown; generation: VisionGeneration}> {
-  const image = typeof request.image === 'string' ? await loadImage(request.image, request.imageOptions) : request.image
+  const image = typeof request.image === 'string' ? await loadImageLazily(request.image, request.imageOptions) : request.image
   const chat: VisionChatRequest = {
     system: request.schema ? EXTRACT_SYSTEM_PROMPT : ANSWER_SYSTEM_PROMPT,
     user: buildUserPrompt(request.question, request.schema),
@@ -97,7 +97,7 @@ export function createVlmTask(options: VlmTaskOptions = {}): Task<VlmResult> {
 
       if (imagePath.trim() === '') throw new InputError('the image field is empty', {hint: 'Give the path of a PNG, JPEG or DICOM file.'}, 'E_IMAGE_NOT_FOUND')
       const path = options.imageDir && !isAbsolute(imagePath) ? join(options.imageDir, imagePath) : imagePath
-      const image = await loadImage(path, options.image)
+      const image = await loadImageLazily(path, options.image)
       for (const warning of image.warnings) options.onImageWarning?.(warning)
       const {answer} = await askImage(engine, {image, question, schema, settings, signal})
       if (kind === 'entities') return {kind, entities: (answer as {entities?: unknown}).entities ?? []}
@@ -132,4 +132,11 @@ export function singleImageSource(imagePath: string, options: SingleImageSourceO
       yield {line: 1, value}
     })(),
   }
+}
+
+// The decoders (pngjs, jpeg-js, dicom-parser) load on the first image, so that text tasks sharing this module's
+// index start without them.
+async function loadImageLazily(path: string, options?: PrepareImageOptions): Promise<PreparedImage> {
+  const {loadImage} = await import('../../images/index.js')
+  return loadImage(path, options)
 }
