@@ -61,7 +61,8 @@ function startProgressLine(options: ProgressOptions, render: (style: 'live' | 'p
     // ora (≈0.2 s of imports) loads only when a live line can show, in the background: start-up does not wait for it.
     import('ora')
       .then(({default: ora}) => {
-        if (!stopped) spinner = ora({stream, discardStdin: false, text: text()}).start()
+        // Enabled as decided above: ora's own test would turn it off wherever CI is set, even on a terminal.
+        if (!stopped) spinner = ora({stream, discardStdin: false, isEnabled: true, text: text()}).start()
       })
       // A spinner that cannot load is no reason to fail the run: the line stays away.
       .catch(() => {})

@@ -197,10 +197,13 @@ describe('createTaskProgress on a non-terminal stream', () => {
 })
 
 describe('createTaskProgress on a terminal', () => {
-  it('redraws one line that fits the width, and clears it at the end', () => {
+  it('redraws one line that fits the width, and clears it at the end', async () => {
     const out = capture({columns: 30})
     const progress = createTaskProgress('summarize', {quiet: false, stream: out.stream, intervalMs: 0})
     progress.update({stage: 'running', ...counts, done: 7, total: 1000, outputTokens: 500})
+    // ora loads in the background: the line shows once it has.
+    await import('ora')
+    await new Promise((resolve) => setTimeout(resolve, 0))
     progress.stop()
     const drawn = out.text().replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, '\n').split('\n').filter(Boolean)
     expect(drawn.length).toBeGreaterThan(0)
