@@ -4,7 +4,6 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {AppError} from '../../src/lib/errors/index.js'
 import {SHAPES, synthesizeModel} from '../../src/lib/gguf/index.js'
 import {
   listInstalledModels,
@@ -17,6 +16,7 @@ import {
   type StoreCatalog,
   type StoreCatalogModel,
 } from '../../src/lib/store/index.js'
+import {failure} from '../helpers/failure.js'
 import {sha256, startHfMock, type HfMock} from '../helpers/hf-mock-server.js'
 
 const TOKEN = 'hf_secretTOKEN1234567890abcdef'
@@ -87,15 +87,6 @@ let storeCount = 0
 function store(extra: Partial<PullOptions> = {}): Omit<PullOptions, 'ref'> {
   const modelsDir = join(dir, `store-${++storeCount}`)
   return {dirs: {modelsDir}, catalog, env: {HF_ENDPOINT: mock.endpoint, HOME: dir}, retries: 0, retryDelayMs: 10, ...extra}
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return error as AppError
 }
 
 describe('pullModel against a hub mock on 127.0.0.1', () => {

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {AppError} from '../../../src/lib/errors/index.js'
 import {checkInputPath, openInputs, type InputRecord, type OpenInputsOptions} from '../../../src/lib/io/index.js'
+import {failure} from '../../helpers/failure.js'
 
 let dir: string
 const file = (name: string): string => join(dir, name)
@@ -15,15 +15,6 @@ async function read(paths: string[], options: OpenInputsOptions = {}): Promise<{
   const records: InputRecord[] = []
   for await (const record of source.records) records.push(record)
   return {format: source.format, empty: source.empty, records}
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  expect(error).toBeInstanceOf(AppError)
-  return error as AppError
 }
 
 describe('openInputs', () => {
