@@ -4,10 +4,10 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {validateJsonValue, type JsonSchema} from '../../src/lib/engine/index.js'
-import {SHAPES, synthesizeProjector} from '../../src/lib/gguf/index.js'
-import {drawJpeg, drawPng, makeDicom} from '../helpers/images.js'
-import {runCli} from '../helpers/spawn-cli.js'
+import {validateJsonValue, type JsonSchema} from '../../../src/lib/engine/index.js'
+import {SHAPES, synthesizeProjector} from '../../../src/lib/gguf/index.js'
+import {drawJpeg, drawPng, makeDicom} from '../../helpers/images.js'
+import {runCli} from '../../helpers/spawn-cli.js'
 
 const model = inject('tinyModelPath')
 const NAME = 'SECRETNAME^PATIENT'

@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process'
 
 import {describe, expect, inject, it} from 'vitest'
 
-import {root, runProcess} from '../helpers/spawn-cli.js'
+import {root, runProcess} from '../../helpers/spawn-cli.js'
 
 const model = inject('tinyModelPath')
 const hasParallel = (() => {

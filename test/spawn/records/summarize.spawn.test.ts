@@ -1,6 +1,6 @@
 import {describe, expect, inject, it} from 'vitest'
 
-import {runCli} from '../helpers/spawn-cli.js'
+import {runCli} from '../../helpers/spawn-cli.js'
 
 const model = inject('tinyModelPath')
 const common = ['--model', model, '--threads', '1', '--max-tokens', '8', '--gpu', 'off']

@@ -3,8 +3,8 @@ import {once} from 'node:events'
 
 import {afterEach, describe, expect, inject, it} from 'vitest'
 
-import {detectPhysicalCores} from '../../src/lib/cpu/index.js'
-import {runCli} from '../helpers/spawn-cli.js'
+import {detectPhysicalCores} from '../../../src/lib/cpu/index.js'
+import {runCli} from '../../helpers/spawn-cli.js'
 
 const model = inject('tinyModelPath')
 let busy: ChildProcess[] = []

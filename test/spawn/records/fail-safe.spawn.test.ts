@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {root, runCli, runProcess} from '../helpers/spawn-cli.js'
+import {root, runCli, runProcess} from '../../helpers/spawn-cli.js'
 
 const model = inject('tinyModelPath')
 const run = [`${root}bin/run.js`, 'summarize', '--model', model, '--threads', '1', '--gpu', 'off']

@@ -5,10 +5,10 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {SHAPES, synthesizeProjector} from '../../src/lib/gguf/index.js'
-import {startHfMock, type HfMock} from '../helpers/hf-mock-server.js'
-import {drawPng} from '../helpers/images.js'
-import {runCli, runProcess} from '../helpers/spawn-cli.js'
+import {SHAPES, synthesizeProjector} from '../../../src/lib/gguf/index.js'
+import {startHfMock, type HfMock} from '../../helpers/hf-mock-server.js'
+import {drawPng} from '../../helpers/images.js'
+import {runCli, runProcess} from '../../helpers/spawn-cli.js'
 
 const tinyModel = inject('tinyModelPath')
 const hasScript = (() => {

@@ -4,8 +4,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {root, runCli} from '../helpers/spawn-cli.js'
-import {validateBenchRecord} from '../unit/bench/json-schema.js'
+import {root, runCli} from '../../helpers/spawn-cli.js'
+import {validateBenchRecord} from '../../unit/bench/json-schema.js'
 
 const tinyModel = inject('tinyModelPath')
 const dataDir = join(root, 'test/fixtures/bench')

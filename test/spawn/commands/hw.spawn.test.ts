@@ -4,9 +4,9 @@ import {join} from 'node:path'
 
 import {describe, expect, inject, it} from 'vitest'
 
-import type {HwResult} from '../../src/commands/hw.js'
-import {runCli} from '../helpers/spawn-cli.js'
-import {loadSchema, validate} from '../unit/advisor/json-schema.js'
+import type {HwResult} from '../../../src/commands/hw.js'
+import {runCli} from '../../helpers/spawn-cli.js'
+import {loadSchema, validate} from '../../unit/advisor/json-schema.js'
 
 // A fact, or the continuation of a long one wrapped at 80 columns under its value.
 const MACHINE_LINE = /^((CPU|RAM|GPU|BACKEND|LLAMA\.CPP|OS) +| {11})\S/

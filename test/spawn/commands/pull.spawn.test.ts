@@ -5,8 +5,8 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vitest'
 
-import {sha256, startHfMock, type HfMock} from '../helpers/hf-mock-server.js'
-import {root, runCli} from '../helpers/spawn-cli.js'
+import {sha256, startHfMock, type HfMock} from '../../helpers/hf-mock-server.js'
+import {root, runCli} from '../../helpers/spawn-cli.js'
 
 const TOKEN = 'hf_spawnSECRET0987654321'
 let dir: string

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {root, runProcess} from '../helpers/spawn-cli.js'
+import {root, runProcess} from '../../helpers/spawn-cli.js'
 
 describe('README quick start', () => {
   it('makes a synthetic model and summarizes a note with the command README shows', async () => {
