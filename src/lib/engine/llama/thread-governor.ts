@@ -95,10 +95,10 @@ export class ThreadGovernor {
     const now = await sample()
     const freeCores = facts.since && now ? Math.max(0, facts.physicalCores - othersBusyCores(facts.since, now)) : undefined
     const choice = chooseThreads({...inputsOf(facts, openmp), freeCores})
-    const ceiling = threadCeiling(facts)
-    log('debug', `threads: ${describeThreadChoice(choice)}${ceiling > choice.threads ? `; prompts of ${PROMPT_BATCH_MIN_TOKENS}+ tokens at ${ceiling}` : ''}`)
-    setThreads(choice.threads)
     const governor = new ThreadGovernor(facts, openmp, false, setThreads, log, sample, choice.threads)
+    const prompts = governor.promptThreads > choice.threads ? `; prompts of ${PROMPT_BATCH_MIN_TOKENS}+ tokens at ${governor.promptThreads}` : ''
+    log('debug', `threads: ${describeThreadChoice(choice)}${prompts}`)
+    setThreads(choice.threads)
     governor.snapshot = now
     return governor
   }
