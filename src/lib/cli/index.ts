@@ -28,3 +28,5 @@ export {
 export type {RecordProgressState, RenderHwOptions} from './render/index.js'
 export {runTaskCommand} from './task-command.js'
 export type {TaskCommandHooks} from './task-command.js'
+export {HELP_PAGE_COLUMNS, HELP_PAGES_PATH, helpPageId, USER_AGENT_PLACEHOLDER, writePrerenderedHelp} from './help/pages.js'
+export type {HelpPagesFile} from './help/pages.js'

@@ -1,8 +1,8 @@
 import {Errors, toConfiguredId, type Hook} from '@oclif/core'
 
-import {UsageError} from '../errors/index.js'
-import {didYouMean, suggestNames} from '../suggest/index.js'
-import {renderError} from './base-command.js'
+import {UsageError} from '../../errors/index.js'
+import {didYouMean, suggestNames} from '../../suggest/index.js'
+import {renderError} from '../base-command.js'
 
 /**
  * oclif's `command_not_found` hook. It names the closest commands by edit distance (`sumarize` → `summarize`,
