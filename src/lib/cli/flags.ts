@@ -6,7 +6,7 @@ import type {BaseCommand} from './base-command.js'
 const number = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
-    if (!Number.isFinite(value)) throw new Error(`Expected a number but received: ${input}`)
+    if (!Number.isFinite(value)) throw new Errors.CLIError(`Expected a number but received: ${input}`)
     return value
   },
 })
@@ -130,7 +130,7 @@ export type TaskFlagValues = Interfaces.InferredFlags<typeof taskFlags & typeof 
 const percent = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
-    if (!Number.isFinite(value) || value < 0) throw new Error(`Expected a percentage ≥ 0 but received: ${input}`)
+    if (!Number.isFinite(value) || value < 0) throw new Errors.CLIError(`Expected a percentage ≥ 0 but received: ${input}`)
     return value
   },
 })

@@ -62,6 +62,11 @@ describe('bin/run.js summarize (spawned, real llama.cpp)', () => {
     const badFlag = await runCli(['summarize', '--no-such-flag'], '')
     expect(badFlag.code).toBe(2)
     expect(badFlag.stderr).toMatch(/E_USAGE/)
+    for (const flag of ['--temperature', '--max-tokens']) {
+      const badValue = await runCli(['summarize', '--engine', 'echo', flag, 'abc'], 'x\n')
+      expect({flag, code: badValue.code}).toEqual({flag, code: 2})
+      expect(badValue.stderr).toContain(`[E_USAGE]: ${flag}: Expected`)
+    }
   })
 
   it('lists the commands in --help', async () => {
