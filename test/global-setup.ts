@@ -1,4 +1,4 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -12,9 +12,20 @@ declare module 'vitest' {
   }
 }
 
-/** Synthesizes the tiny random-weight model every llama.cpp test loads (no download, a few hundred KB). */
+/**
+ * Synthesizes the tiny random-weight model every llama.cpp test loads (no download, a few hundred KB), and points
+ * the XDG directories of every test and every process a test spawns into a temporary home: no test reads or writes
+ * the user's real store, cache (the hw bandwidth cache) or configuration, or a Hugging Face token. TMPDIR points
+ * there too, so the temporary directories tests make (os.tmpdir()) go when the run ends, even those a test leaves.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await mkdtemp(join(tmpdir(), 'jsl-med-test-'))
+  await mkdir(join(dir, 'tmp'))
+  process.env.TMPDIR = join(dir, 'tmp')
+  for (const category of ['data', 'cache', 'config']) process.env[`XDG_${category.toUpperCase()}_HOME`] = join(dir, category)
+  for (const name of ['JSL_MED_DATA_DIR', 'JSL_MED_CACHE_DIR', 'JSL_MED_CONFIG_DIR', 'JSL_MED_MODELS_DIR', 'HF_HOME', 'HF_TOKEN', 'HF_TOKEN_PATH']) {
+    delete process.env[name]
+  }
   const {path} = await synthesizeModel({path: join(dir, 'tiny.gguf'), shape: SHAPES.tiny, seed: 7})
   project.provide('tinyModelPath', path)
   return () => rm(dir, {recursive: true, force: true})
