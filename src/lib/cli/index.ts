@@ -26,5 +26,5 @@ export {
   renderModelTable,
 } from './render/index.js'
 export type {RecordProgressState, RenderHwOptions} from './render/index.js'
-export {runTaskCommand} from './task-command.js'
-export type {TaskCommandHooks} from './task-command.js'
+export {runDeidCommand, runTaskCommand} from './task-command.js'
+export type {DeidCommandOptions, TaskCommandHooks} from './task-command.js'

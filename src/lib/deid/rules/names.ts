@@ -8,7 +8,8 @@ const NOT_NAMES = new Set(
     'no none nope not now of off oh ok okay on once one only or other our out over please pt patient really reports right see she ' +
     'should so some sure thank thanks that the their them then there these they this those today to too uh um unknown up us very ' +
     'was we well were what when where which while who why will with would yeah yes yesterday you your denies states complains ' +
-    'presents has is male female man woman mother father son daughter wife husband doctor nurse history none n/a na dr mr mrs ms'
+    'presents has is male female man woman mother father son daughter wife husband doctor nurse history none n/a na dr mr mrs ms ' +
+    'dob mrn ssn age sex date dx hx cc hpi ros id md do rn np pa phd'
   ).split(' '),
 )
 
@@ -42,10 +43,15 @@ function namesAfter(text: string, cue: RegExp, minWords: number, maxWords: numbe
     let at = match.index + match[0].length
     let end = at
     let words = 0
+    let capitals = true
     while (words < maxWords) {
       WORD.lastIndex = at
       const word = WORD.exec(text)
       if (!word || NOT_NAMES.has(word[0].replace(/\.$/, '').toLowerCase())) break
+      // A word in capitals continues a name only in capitals (`ANA LOPEZ`), not `Ana Lopez DOB`.
+      const isCapitals = /^[A-Z]{2,}$/.test(word[0])
+      if (words > 0 && isCapitals && !capitals) break
+      capitals &&= isCapitals
       words++
       end = at + word[0].length
       // Words are joined by one space (or a comma and space: `Lopez, Ana`); a line break ends the name.
