@@ -12,7 +12,7 @@ export async function loadDateParser(): Promise<DateParser> {
 }
 
 const MONTH_NAME = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?/i
-const DIGIT = /\d/
+const NUMERIC_DATE = /\d{1,4}[-/.]\d{1,2}/
 // Numeric dates chrono reads in one order only (US month first); day-first dates such as 25/12/2020 and dotted
 // dates must still be found, as must dates whose separators chrono does not know.
 const NUMERIC_DATES = [
@@ -23,7 +23,7 @@ const NUMERIC_DATES = [
 
 /**
  * Finds dates: chrono-node's parses (`3/4/21`, `March 4th`, `2021-03-04`, `04-Mar-2021`, `Mar. 4, 2021`, `August
- * 2008`), kept only when they hold a month name or digits, name a month, and pin a day or a year — so that `today`,
+ * 2008`), kept only when they hold a month name or a numeric date, name a month, and pin a day or a year — so that `today`,
  * `Monday`, times alone and `eight years ago` are not dates, and a numeric date without a year (`5/10`, a pain score)
  * is not one either. Numeric patterns catch what chrono reads differently (day-first dates). A year alone is not PHI
  * under Safe Harbor and is not found.
@@ -32,7 +32,8 @@ export function findDates(text: string, parser: DateParser): RuleMatch[] {
   const spans: RuleMatch[] = []
   for (const result of parser.parse(text, new Date(Date.UTC(2000, 0, 1)))) {
     const hasName = MONTH_NAME.test(result.text)
-    if (!hasName && !DIGIT.test(result.text)) continue
+    // `22 today` and `at 3 tomorrow` hold digits and a certain day, yet are no date of the text.
+    if (!hasName && !NUMERIC_DATE.test(result.text)) continue
     const {start} = result
     if (!start.isCertain('month')) continue
     if (!start.isCertain('day') && !start.isCertain('year')) continue

@@ -20,8 +20,8 @@ const LABEL =
   /\b(?:name|patient\s+name|full\s+name|attending|attending\s+physician|physician|provider|pcp|referring(?:\s+physician)?|signed\s+by|electronically\s+signed\s+by|dictated\s+by|seen\s+by|cc|emergency\s+contact|next\s+of\s+kin|guardian|surgeon|resident)\s*:\s*/gi
 // Speaker-like labels (`Patient:`, `Mother:`) also open dialogue turns: a name after them needs two words.
 const SPEAKER = /\b(?:patient|pt|mother|father|wife|husband|daughter|son|spouse|contact)\s*:\s*/gi
-// A name word: a capital, then letters, apostrophes or hyphens (O'Brien, Smith-Jones), or an initial (J.).
-const WORD = /[A-Z](?:[a-z]+(?:['’-][A-Z]?[a-z]+)*|\.)|[A-Z]{2,}(?![a-z])/y
+// A name word: a capital, then letters, apostrophes or hyphens (María, O'Brien, Smith-Jones), an initial (J.), or capitals.
+const WORD = /\p{Lu}(?:\p{Ll}+(?:['’-]\p{Lu}?\p{Ll}+)*|['’]\p{Lu}\p{Ll}+(?:-\p{Lu}?\p{Ll}+)*|\.)|\p{Lu}{2,}(?!\p{Ll})/uy
 
 /** Whether a word is a common English or clinical word that is never taken for a name on its own. */
 export function isCommonWord(word: string): boolean {
@@ -49,7 +49,7 @@ function namesAfter(text: string, cue: RegExp, minWords: number, maxWords: numbe
       const word = WORD.exec(text)
       if (!word || NOT_NAMES.has(word[0].replace(/\.$/, '').toLowerCase())) break
       // A word in capitals continues a name only in capitals (`ANA LOPEZ`), not `Ana Lopez DOB`.
-      const isCapitals = /^[A-Z]{2,}$/.test(word[0])
+      const isCapitals = /^\p{Lu}{2,}$/u.test(word[0])
       if (words > 0 && isCapitals && !capitals) break
       capitals &&= isCapitals
       words++
