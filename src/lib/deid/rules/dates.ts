@@ -12,6 +12,7 @@ export async function loadDateParser(): Promise<DateParser> {
 }
 
 const MONTH_NAME = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?/i
+const DATE_START = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)/i
 const NUMERIC_DATE = /\d{1,4}[-/.]\d{1,2}/
 // Numeric dates chrono reads in one order only (US month first); day-first dates such as 25/12/2020 and dotted
 // dates must still be found, as must dates whose separators chrono does not know.
@@ -19,6 +20,7 @@ const NUMERIC_DATES = [
   /\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b/g,
   /\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b/g,
   /\b\d{1,2}[-/ ](?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[-/ ](?:\d{4}|\d{2})\b/gi,
+  /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b/gi,
 ]
 
 /**
@@ -38,7 +40,9 @@ export function findDates(text: string, parser: DateParser): RuleMatch[] {
     if (!start.isCertain('month')) continue
     if (!start.isCertain('day') && !start.isCertain('year')) continue
     if (!hasName && !start.isCertain('year')) continue
-    spans.push({category: 'date', start: result.index, end: result.index + result.text.length})
+    // chrono's text may begin with the word that introduced the date (`on 10-Dec-1982`): the date starts after it.
+    const lead = result.text.search(DATE_START)
+    spans.push({category: 'date', start: result.index + Math.max(lead, 0), end: result.index + result.text.length})
   }
 
   for (const pattern of NUMERIC_DATES) {

@@ -13,6 +13,9 @@ const STREET = new RegExp(
   String.raw`\b\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]\.?|North|South|East|West)\s+)?(?:[A-Z\d][\w'-]*\.?\s+){1,4}(?:${SUFFIXES})\b\.?(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|#)\.?\s*[\w-]+)?`,
   'g',
 )
+// After an address cue, a house number and the capitalised words that follow are an address whatever the suffix
+// (`Address: 726 Manor Close`, `lives at 9008 The Oaks`).
+const CUED_STREET = /\b(?:[Aa]ddress|ADDRESS|(?:[Ll]ives?|[Ll]iving|[Rr]esides?|[Rr]esiding) at)\b[ \t]*:?[ \t]*(\d{1,6}[A-Za-z]?(?: [A-Z\d][\w'.-]*){1,5})/g
 // Boston, MA 02115 / Springfield, Illinois 62701: the city is a place, the ZIP a ZIP code.
 const CITY_STATE_ZIP = new RegExp(String.raw`\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}),\s+(?:${STATE_CODES}|${STATE_NAMES})\.?,?\s+(\d{5}(?:-\d{4})?)\b`, 'g')
 const ZIP_AFTER_STATE = new RegExp(String.raw`\b(?:${STATE_CODES}|${STATE_NAMES})\.?,?\s+(\d{5}(?:-\d{4})?)\b`, 'g')
@@ -24,7 +27,7 @@ const AGE_AFTER_CUE = /\b(?:age|aged)\b\s*(?:of\s+|is\s+)?[:=]?\s*(9\d|1[0-2]\d)
 
 /** Street addresses (with the apartment or suite when it follows). */
 export function findAddresses(text: string): RuleMatch[] {
-  return matchesOf(text, STREET, 'address')
+  return [...matchesOf(text, STREET, 'address'), ...matchesOf(text, CUED_STREET, 'address')]
 }
 
 /** ZIP codes after a state, in `City, ST 12345`, or after a ZIP cue; and the city of `City, ST 12345` (a place). */

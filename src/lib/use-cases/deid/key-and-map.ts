@@ -2,9 +2,9 @@ import {once} from 'node:events'
 import {createWriteStream} from 'node:fs'
 import {chmod, readFile} from 'node:fs/promises'
 
-import {randomKey, type DeidKey, type DeidMode} from '../deid/index.js'
-import {ConfigError, UsageError} from '../errors/index.js'
-import type {MapEntry} from '../tasks/index.js'
+import {randomKey, type DeidKey, type DeidMode} from '../../deid/index.js'
+import {ConfigError, UsageError} from '../../errors/index.js'
+import type {MapEntry} from '../../tasks/index.js'
 
 /** The environment variable holding the deid key (see ENV_VARS in paths). */
 export const DEID_KEY_ENV = 'JSL_MED_DEID_KEY'
