@@ -90,6 +90,13 @@ function figuresOf(record: BenchRecord): Figure[] {
       ]
     }
 
+    case 'deid': {
+      const recalls = Object.entries(record.deid.categories)
+        .filter(([, figures]) => figures.detector === 'rule')
+        .map(([category, figures]) => ({metric: `${category} recall`, value: figures.strict.recall, higherIsBetter: true, judged: true}))
+      return [...recalls, {metric: 'rule leakage', value: record.deid.leakage.rule, higherIsBetter: false, judged: false}]
+    }
+
     default: {
       return []
     }

@@ -9,6 +9,7 @@ export {
   BENCH_TASKS,
   DATASET_FILES,
   findDataFile,
+  loadClinicalTexts,
   loadChoiceItems,
   loadNerCorpus,
   MEDICAL_GROUP,
@@ -16,6 +17,10 @@ export {
   parseTasks,
 } from './datasets/load.js'
 export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerTaskName} from './datasets/load.js'
+export {generateDeidCorpus, TEMPLATES as DEID_TEMPLATES} from './deid/corpus.js'
+export type {DeidCorpusOptions, DeidDocument} from './deid/corpus.js'
+export {scoreDeid} from './deid/score.js'
+export type {DeidCategoryFigures, DeidFigures} from './deid/score.js'
 export {fingerprintHardware, identifyFile} from './fingerprint.js'
 export type {FileIdentity, HardwareFingerprint} from './fingerprint.js'
 export {parseLlamaBenchJson, runLlamaBench} from './llama-bench.js'
@@ -29,7 +34,7 @@ export type {LabeledSpan, NerFigures, PrfFigures, RunNerOptions} from './ner.js'
 export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './datasets/prompts.js'
 export type {ChoiceItem} from './datasets/prompts.js'
 export {BENCH_SCHEMA_VERSION} from './record.js'
-export type {AccuracyRecord, BenchRecord, BenchRecordBase, ModelIdentity, NerRecord, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'
+export type {AccuracyRecord, BenchRecord, DeidRecord, BenchRecordBase, ModelIdentity, NerRecord, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'
 export {runInterleaved} from './rounds.js'
 export type {InterleavedRound, RoundProgram, RunInterleavedOptions} from './rounds.js'
 export {mean, median, precisionRecallF1, ratioOfMedians, sampleStandardDeviation, summarize, wilsonInterval, Z_95} from './stats.js'

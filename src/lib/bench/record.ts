@@ -1,4 +1,5 @@
 import type {TaskAccuracy, ScoringMode} from './accuracy.js'
+import type {DeidFigures} from './deid/score.js'
 import type {HardwareFingerprint} from './fingerprint.js'
 import type {NerFigures} from './ner.js'
 import type {Summary} from './stats.js'
@@ -138,5 +139,15 @@ export interface NerRecord extends BenchRecordBase {
   files: string[]
 }
 
+/** De-identification per PHI category on the generated corpus, and how many inserted identifiers survive. */
+export interface DeidRecord extends BenchRecordBase {
+  kind: 'deid'
+  task: 'deid'
+  settings: {limit: number | null; maxTokens: number; perDocument: number; corpusSeed: number}
+  deid: DeidFigures
+  /** The PHI-free texts the identifiers were inserted into. */
+  files: string[]
+}
+
 /** One NDJSON line of `jsl-med bench`. */
-export type BenchRecord = AccuracyRecord | NerRecord | SpeedRecord
+export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | SpeedRecord

@@ -26,7 +26,7 @@ export {
   renderModelTable,
 } from './render/index.js'
 export type {RecordProgressState, RenderHwOptions} from './render/index.js'
-export {runTaskCommand} from './task-command.js'
-export type {TaskCommandHooks} from './task-command.js'
+export {runDeidCommand, runTaskCommand} from './task-command.js'
+export type {DeidCommandOptions, TaskCommandHooks} from './task-command.js'
 export {HELP_PAGE_COLUMNS, HELP_PAGES_PATH, helpPageId, USER_AGENT_PLACEHOLDER, writePrerenderedHelp} from './help/pages.js'
 export type {HelpPagesFile} from './help/pages.js'

@@ -1,9 +1,10 @@
+import {isPhiCategory, parseIdPattern, type DeidMode} from '../deid/index.js'
 import type {Engine, EngineOptions} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {countRecords, openInputs, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
-import type {Task} from '../tasks/index.js'
-import {runTaskOverRecords} from '../use-cases/index.js'
+import {createDeidTask, type Task} from '../tasks/index.js'
+import {openReidentificationMap, resolveDeidKey, runTaskOverRecords, type ReidentificationMap} from '../use-cases/index.js'
 import type {TaskFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
@@ -91,4 +92,57 @@ async function countInputs(paths: string[], format: TaskFlagValues['input-format
   }
 
   return total
+}
+
+/** The flags of `deid` beyond the task flags, in camelCase. */
+export interface DeidCommandOptions {
+  mode: DeidMode
+  patientField?: string
+  keyFile?: string
+  /** The re-identification map file (mode 0600). */
+  map?: string
+  keepOriginal: boolean
+  spans: boolean
+  /** `CATEGORY=REGEX` identifier patterns. */
+  idPatterns: string[]
+  /** Rules only: no model is loaded. */
+  rulesOnly: boolean
+}
+
+/**
+ * Runs `jsl-med deid`: resolves the key (see resolveDeidKey), opens the map when asked (mode 0600; appended to on
+ * `--resume`), and runs the deid task as every task command runs (see runTaskCommand). With `rulesOnly` the echo
+ * engine stands in, so that no model is needed or loaded. Originals go to the map only: never to a log line.
+ */
+export async function runDeidCommand(options: DeidCommandOptions, flags: TaskFlagValues, logger: Logger, files: string[]): Promise<RunSummary> {
+  const idPatterns = options.idPatterns.map((spec) => {
+    try {
+      return parseIdPattern(spec, isPhiCategory)
+    } catch (error) {
+      throw new UsageError(`--id-pattern: ${(error as Error).message}`, {hint: 'Give CATEGORY=REGEX, e.g. --id-pattern \'mrn=\\bMR\\d{7}\\b\' (group 1, when present, is the identifier).'})
+    }
+  })
+  const {key, source} = await resolveDeidKey({mode: options.mode, keyFile: options.keyFile})
+  if (source === 'random' && (options.mode === 'surrogate' || options.mode === 'date-shift')) {
+    logger.info('deid: a random key for this run, so surrogates and date offsets differ from other runs; pass --key-file for stable ones')
+  }
+
+  let map: ReidentificationMap | undefined
+  try {
+    map = options.map === undefined ? undefined : await openReidentificationMap(options.map, {append: flags.resume !== undefined})
+    const task = createDeidTask({
+      mode: options.mode,
+      key,
+      field: flags.field,
+      keepOriginal: options.keepOriginal,
+      spans: options.spans,
+      patientField: options.patientField,
+      idPatterns,
+      useModel: !options.rulesOnly,
+      onReplacements: map ? (entry) => map!.write(entry) : undefined,
+    })
+    return await runTaskCommand(task, options.rulesOnly ? {...flags, engine: 'echo'} : flags, logger, {files})
+  } finally {
+    await map?.close()
+  }
 }

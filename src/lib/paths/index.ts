@@ -82,6 +82,11 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
     description: 'seconds between progress lines when stderr is not a terminal (a log); `0`: a line at every change',
     defaultValue: '10',
   },
+  {
+    name: 'JSL_MED_DEID_KEY',
+    description: '`deid` key of surrogates, date offsets and `--mode hash` (as `--key-file`, which wins); never printed',
+    defaultValue: 'unset: a random key per run (hash mode needs one)',
+  },
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
   {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},

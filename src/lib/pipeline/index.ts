@@ -206,7 +206,7 @@ async function processRecord<Result>(input: InputRecord, order: number, options:
         options.onGeneration?.({promptTokens: generation.promptTokens, outputTokens: generation.outputTokens})
       })
       const recordSignal = lease.signal ? AbortSignal.any([signal, lease.signal]) : signal
-      const result = await options.task.run(text, {engine, settings: options.settings, signal: recordSignal, record: input.value})
+      const result = await options.task.run(text, {engine, settings: options.settings, signal: recordSignal, record: input.value, ref: report.ref})
       report.durationMs = performance.now() - started
       return {input, report, result}
     } catch (error) {
@@ -259,7 +259,9 @@ function recordRef(input: InputRecord, idField: string): RecordRef {
 
 function resultRecord<Result>(input: InputRecord, ref: RecordRef, idField: string, task: Task<Result>, result: Result): Record<string, unknown> {
   const carried = ref.id === undefined && !(idField in input.value!) ? {line: ref.line} : {}
-  return {...input.value, ...carried, ...(task.toRecord ? task.toRecord(result) : {[task.outputField]: result})}
+  const kept = {...input.value}
+  for (const field of task.omitFields ?? []) delete kept[field]
+  return {...kept, ...carried, ...(task.toRecord ? task.toRecord(result) : {[task.outputField]: result})}
 }
 
 function errorRecord(ref: RecordRef, idField: string, error: AppError): Record<string, unknown> {

@@ -17,6 +17,8 @@ export interface TaskContext {
   signal?: AbortSignal
   /** The whole input record, for tasks that read more than the text field (vlm reads the question); read-only. */
   record?: Readonly<Record<string, unknown>>
+  /** The record's line and id, for tasks that report about records elsewhere (deid's `--map`). */
+  ref?: {line: number; id?: number | string}
 }
 
 /**
@@ -36,6 +38,11 @@ export interface Task<Result = unknown> {
    * than one field (e.g. `entities` and `dropped`) or leave out a field that has nothing to say.
    */
   toRecord?(result: Result): Record<string, unknown>
+  /**
+   * Input fields the output record leaves out, e.g. the text that `deid` replaces (the record contract keeps every
+   * other input field untouched). Default none.
+   */
+  omitFields?: readonly string[]
   /**
    * True when the result is structured data (ner, soap) rather than text (summarize): plain-text input then
    * defaults to NDJSON output unless stdout is a terminal, so that `jsl-med ner < note.txt | jsl-med soap` composes.

@@ -39,6 +39,7 @@ import {
   type TaskAccuracy,
 } from '../bench/index.js'
 import {measureFreeCores, readCpuLimits, startBusyCores, threadCeiling, type BusyCores} from '../cpu/index.js'
+import {benchDeid, loadDeidCorpus} from './deid/bench.js'
 import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
@@ -115,9 +116,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   const runId = options.runId ?? randomUUID()
   const accuracyTasks = options.tasks.filter(isAccuracyTask)
   const nerTasks = options.tasks.filter(isNerTask)
+  const deidTasks = options.tasks.filter((task) => task === 'deid')
   if (options.models.length === 0) throw new UsageError('no model to benchmark', {hint: 'Pass --model PATH or --synthetic 0.5b.'}, 'E_NO_MODEL')
-  if ((accuracyTasks.length > 0 || nerTasks.length > 0) && !options.dataDir) {
-    throw new UsageError(`tasks ${[...accuracyTasks, ...nerTasks].join(', ')} need datasets`, {
+  if ((accuracyTasks.length > 0 || nerTasks.length > 0 || deidTasks.length > 0) && !options.dataDir) {
+    throw new UsageError(`tasks ${[...accuracyTasks, ...nerTasks, ...deidTasks].join(', ')} need datasets`, {
       hint: 'Pass --data-dir DIR (a folder laid out like data/bench, original file names); downloading them is not implemented yet.',
     }, 'E_NO_DATA')
   }
@@ -134,6 +136,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     corpora.set(task, await loadNerCorpus(task, options.dataDir!, options.limit))
   }
 
+  const deidCorpus = deidTasks.length > 0 ? await loadDeidCorpus(options.dataDir!, {limit: options.limit, seed: options.seed}) : undefined
   const openModel = options.openBenchModel ?? openDefaultBenchModel
   const createEngine = options.createEngine ?? createDefaultEngine
   const records: BenchRecord[] = []
@@ -232,7 +235,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       await model.dispose()
     }
 
-    if ((scoring === 'generate' && accuracyTasks.length > 0) || nerTasks.length > 0) {
+    if ((scoring === 'generate' && accuracyTasks.length > 0) || nerTasks.length > 0 || deidCorpus) {
       progress(`${label}: loading for generation`)
       const engine = await createEngine({
         kind: 'llama',
@@ -268,6 +271,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
             files: [file],
           }
           await emit(record)
+        }
+
+        if (deidCorpus) {
+          const onItem = (done: number, total: number): void => progress(`${label}: deid ${done}/${total}`)
+          const onDocumentError = (index: number, error: {code: string}): void => logger('debug', `deid document ${index + 1}: [${error.code}]`)
+          await emit(await benchDeid(deidCorpus, {engine, base: stamp(base, performance.now()), maxTokens: options.maxTokens, limit: options.limit, seed, signal: options.signal, onItem, onDocumentError}))
         }
       } finally {
         await engine.dispose()

@@ -2,6 +2,7 @@ import {access, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {InputError, UsageError} from '../../errors/index.js'
+import {parseCsv} from './csv.js'
 import {parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTator, type PubTatorDocument} from './importers.js'
 import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './prompts.js'
 
@@ -9,8 +10,8 @@ import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem
 export const ACCURACY_TASKS = ['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'] as const
 /** NER tasks: `ner` is BC5CDR test (chemicals, diseases), `ner-ncbi` NCBI-disease test. */
 export const NER_TASKS = ['ner', 'ner-ncbi'] as const
-/** Every task `bench --tasks` accepts. */
-export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS] as const
+/** Every task `bench --tasks` accepts; `deid` runs on a corpus generated from PHI-free clinical dialogues. */
+export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS, 'deid'] as const
 
 /** A `bench --tasks` entry. */
 export type BenchTaskName = (typeof BENCH_TASKS)[number]
@@ -31,6 +32,8 @@ export const DATASET_FILES = {
   mmluDev: (subject: string) => `mmlu/${subject}_dev.csv`,
   ner: 'ner/bc5cdr_test.pubtator.txt',
   'ner-ncbi': 'ner/ncbi_disease_test.pubtator.txt',
+  /** PHI-free dialogues the deid corpus inserts identifiers into (MTS-Dialog, ACI-Bench; the `dialogue` column). */
+  clinical: ['clinical/mts_dialog_valid.csv', 'clinical/aci_bench_valid.csv', 'clinical/aci_bench_test1.csv'],
 } as const
 
 /** Parses a comma-separated `--tasks` value; throws UsageError on an unknown task. */
@@ -57,7 +60,7 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function findDataFile(dataDir: string, file: string): Promise<string> {
   const candidates = [join(dataDir, file), join(dataDir, 'bench', file)]
-  if (file.startsWith('ner/')) candidates.push(join(dataDir, '..', file))
+  if (file.startsWith('ner/') || file.startsWith('clinical/')) candidates.push(join(dataDir, '..', file))
   for (const candidate of candidates) if (await exists(candidate)) return candidate
   throw new InputError(`dataset file ${file} not found in ${dataDir}`, {
     hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt); downloading the datasets is not implemented yet.',
@@ -125,4 +128,25 @@ export async function loadNerCorpus(task: NerTaskName, dataDir: string, limit?: 
   const {path, text} = await readData(dataDir, DATASET_FILES[task])
   const documents = parsePubTator(text, path)
   return {documents: limit === undefined ? documents : documents.slice(0, limit), file: path}
+}
+
+/**
+ * Loads the PHI-free clinical texts of the deid corpus: the `dialogue` column of every file of
+ * `DATASET_FILES.clinical` found in `dataDir` (at least one must be there), in order; `limit` keeps the first N.
+ */
+export async function loadClinicalTexts(dataDir: string, limit?: number): Promise<{texts: string[]; files: string[]}> {
+  const texts: string[] = []
+  const files: string[] = []
+  for (const file of DATASET_FILES.clinical) {
+    const found = await findDataFile(dataDir, file).catch(() => undefined)
+    if (!found) continue
+    const [header, ...rows] = parseCsv(await readFile(found, 'utf8'))
+    const column = header?.fields.indexOf('dialogue') ?? -1
+    if (column < 0) throw new InputError(`${found} has no "dialogue" column`, {hint: 'Use the MTS-Dialog or ACI-Bench CSV files as published.'}, 'E_DATASET_FORMAT')
+    files.push(found)
+    texts.push(...rows.map((row) => row.fields[column] ?? '').filter((text) => text.trim() !== ''))
+  }
+
+  if (files.length === 0) await findDataFile(dataDir, DATASET_FILES.clinical[0])
+  return {texts: limit === undefined ? texts : texts.slice(0, limit), files}
 }

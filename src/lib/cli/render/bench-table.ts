@@ -58,6 +58,18 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         ])
         break
       }
+
+      case 'deid': {
+        const {categories, leakage, documents, inserted, modelSpans} = record.deid
+        for (const [category, figures] of Object.entries(categories)) {
+          const {strict, overlap, leaked} = figures
+          const n = strict.tp + strict.fn
+          rows.push([...common, `deid ${category} (${figures.detector})`, `R ${strict.recall.toFixed(3)} P ${strict.precision.toFixed(3)} F1 ${strict.f1.toFixed(3)} (overlap R ${overlap.recall.toFixed(3)}), leaked ${leaked}/${n}`])
+        }
+
+        rows.push([...common, 'deid leakage', `rule categories ${leakage.rule}, model categories ${leakage.model}, of ${inserted} inserted in ${documents} docs; ${modelSpans} spans from the model`])
+        break
+      }
     }
   }
 
