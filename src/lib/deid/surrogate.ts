@@ -10,20 +10,30 @@ export async function loadFaker(): Promise<Faker> {
 
 /**
  * A realistic stand-in for `original`, drawn from faker seeded with `seed` (so the same seed gives the same
- * surrogate). Names keep their number of words and their case (each word is seeded on its own with `wordSeed`,
- * so `Lopez` gets the same surrogate alone as in `Ana Lopez`); numbers and codes keep their layout (digits become
+ * surrogate). Names keep their number of words and their case: each word is seeded on its own with `wordSeed` and
+ * drawn as a given name when `isGivenName(word, first, words)` says so (first: it opens a name of `words` words), else
+ * as a surname, so that `Lopez` alone gets the same surrogate as in `Ana Lopez`; numbers and codes keep their layout (digits become
  * digits, letters letters of the same case, separators stay); ages over 89 become 90 (Safe Harbor's "90 or older").
  * Returns undefined for categories with no realistic stand-in (biometric, photo): the caller masks them. Dates are
  * not drawn here but shifted (see `shiftDate`).
  */
-export function drawSurrogate(faker: Faker, category: PhiCategory, original: string, seed: number, wordSeed: (word: string) => number): string | undefined {
+export function drawSurrogate(
+  faker: Faker,
+  category: PhiCategory,
+  original: string,
+  seed: number,
+  wordSeed: (word: string) => number,
+  isGivenName: (word: string, first: boolean, words: number) => boolean = (_word, first, words) => first && words > 1,
+): string | undefined {
   faker.seed(seed)
   switch (category) {
     case 'name': {
-      return original.replaceAll(/[\p{L}][\p{L}'’-]*/gu, (word, offset: number) => {
+      const words = original.match(NAME_WORD)?.length ?? 0
+      return original.replaceAll(NAME_WORD, (word, offset: number) => {
         faker.seed(wordSeed(word))
         if (word.length === 1) return faker.string.alpha({length: 1, casing: 'upper'})
-        return matchCase(offset === 0 ? faker.person.firstName() : faker.person.lastName(), word)
+        const first = original.slice(0, offset).match(NAME_WORD) === null
+        return matchCase(isGivenName(word, first, words) ? faker.person.firstName() : faker.person.lastName(), word)
       })
     }
 
@@ -70,6 +80,8 @@ export function drawSurrogate(faker: Faker, category: PhiCategory, original: str
     }
   }
 }
+
+const NAME_WORD = /[\p{L}][\p{L}'’-]*/gu
 
 function matchCase(word: string, original: string): string {
   const letters = original.replaceAll(/[^\p{L}]/gu, '')

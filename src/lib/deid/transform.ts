@@ -62,10 +62,11 @@ export function replaceSpans(text: string, spans: readonly PhiSpan[], context: R
   let at = 0
   const out: DeidSpan[] = []
   const replacements: Replacement[] = []
+  const names = {givenNames: givenNamesOf(text, spans)}
   for (const span of spans) {
     deidText += text.slice(at, span.start)
     const original = text.slice(span.start, span.end)
-    const replacement = replacementFor(span.category, original, context)
+    const replacement = replacementFor(span.category, original, {...context, ...names})
     out.push({...span, deidStart: deidText.length, deidEnd: deidText.length + replacement.length})
     replacements.push({category: span.category, start: span.start, end: span.end, original, replacement})
     deidText += replacement
@@ -76,7 +77,18 @@ export function replaceSpans(text: string, spans: readonly PhiSpan[], context: R
   return {deidText, spans: out, replacements}
 }
 
-function replacementFor(category: PhiCategory, original: string, context: ReplaceContext): string {
+/** Words that open a name of several words in this text (`Ana` of `Ana Lopez`): alone, they stay given names. */
+function givenNamesOf(text: string, spans: readonly PhiSpan[]): Set<string> {
+  const given = new Set<string>()
+  for (const span of spans) {
+    const words = span.category === 'name' ? text.slice(span.start, span.end).match(/[\p{L}][\p{L}'’-]*/gu) : null
+    if (words && words.length > 1) given.add(normalizeIdentifier(words[0]))
+  }
+
+  return given
+}
+
+function replacementFor(category: PhiCategory, original: string, context: ReplaceContext & {givenNames: ReadonlySet<string>}): string {
   const mask = `[${category.toUpperCase()}]`
   switch (context.mode) {
     case 'mask': {
@@ -101,7 +113,10 @@ function replacementFor(category: PhiCategory, original: string, context: Replac
       const {key, patient} = context
       const seed = keyedSeed(key, 'surrogate', patient, category, normalizeIdentifier(original))
       const wordSeed = (word: string): number => keyedSeed(key, 'surrogate-word', patient, normalizeIdentifier(word))
-      return drawSurrogate(context.faker, category, original, seed, wordSeed) ?? mask
+      // A lone name word is a surname (`Mr. Lopez`, `Lopez is stable`) unless this text also opens a name with it.
+      const isGivenName = (word: string, first: boolean, words: number): boolean =>
+        first && (words > 1 || context.givenNames.has(normalizeIdentifier(word)))
+      return drawSurrogate(context.faker, category, original, seed, wordSeed, isGivenName) ?? mask
     }
   }
 }

@@ -110,6 +110,24 @@ describe('surrogates (property)', () => {
     )
   })
 
+  it('gives a name word alone the surrogate it has inside the full name of the same text', () => {
+    fc.assert(
+      fc.property(names, fc.string({minLength: 1, maxLength: 8}), (name, patient) => {
+        const [given, surname] = name.split(' ')
+        const text = `${name} came. ${surname} is stable; ${given} agrees.`
+        const spans = [0, text.indexOf(`${surname} is`), text.indexOf(`${given} agrees`)].map((start, i) => ({
+          category: 'name' as const,
+          source: 'rule' as const,
+          start,
+          end: start + [name, surname, given][i].length,
+        }))
+        const [full, alone, givenAlone] = replaceSpans(text, spans, context('surrogate', patient)).replacements.map((r) => r.replacement)
+        expect([alone, givenAlone]).toEqual([full.split(' ')[1], full.split(' ')[0]])
+      }),
+      {numRuns: 100},
+    )
+  })
+
   it('gives another surrogate in another patient', () => {
     let same = 0
     fc.assert(
