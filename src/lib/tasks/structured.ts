@@ -1,4 +1,4 @@
-import type {ChatRequest, Engine, JsonSchema} from '../engine/index.js'
+import type {ChatExample, ChatRequest, Engine, JsonSchema} from '../engine/index.js'
 import {EngineError} from '../errors/index.js'
 import {chunksForPrompt} from './text/budget.js'
 import {parsePartialJson} from './text/partial-json.js'
@@ -35,14 +35,30 @@ export interface ChunkReply {
   reply: StructuredReply
 }
 
+/** What else a structured call may carry: few-shot examples, and a GBNF grammar that enforces the schema exactly. */
+export interface StructuredExtras {
+  examples?: readonly ChatExample[]
+  grammar?: string
+}
+
 /**
  * Asks for structured output about `text`: in one call when it fits the context, else one call per part (cut on
  * section and paragraph boundaries, see `chunksForPrompt`), run concurrently on the engine's sequences.
  */
-export async function chatJsonPerChunk(text: string, system: string, schema: JsonSchema, {engine, settings, signal}: TaskContext): Promise<ChunkReply[]> {
-  const chunks = chunksForPrompt(engine, system, text, settings.maxTokens)
+export async function chatJsonPerChunk(
+  text: string,
+  system: string,
+  schema: JsonSchema,
+  {engine, settings, signal}: TaskContext,
+  extras: StructuredExtras = {},
+): Promise<ChunkReply[]> {
+  const examples = extras.examples?.length ? extras.examples : undefined
+  const chunks = chunksForPrompt(engine, {system, examples}, text, settings.maxTokens)
   return Promise.all(
-    chunks.map(async (chunk) => ({chunk, reply: await chatJson(engine, {...settings, system, user: text.slice(chunk.start, chunk.end), schema, signal})})),
+    chunks.map(async (chunk) => ({
+      chunk,
+      reply: await chatJson(engine, {...settings, system, examples, grammar: extras.grammar, user: text.slice(chunk.start, chunk.end), schema, signal}),
+    })),
   )
 }
 
