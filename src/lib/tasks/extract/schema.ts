@@ -30,7 +30,7 @@ export function parseConciseSchema(spec: string): JsonSchema {
 
   // One object's fields, up to `]` (nested) or the end; newlines separate fields wherever they are.
   const parseFields = (nested: boolean): Schema => {
-    const lineMode = !nested && spec.includes('\n')
+    const lineMode = !nested && spec.trim().includes('\n')
     const properties: Record<string, Schema> = {}
     for (;;) {
       while (at < spec.length && /[\s,]/.test(spec[at]) && !(lineMode && spec[at] === ',')) at++
