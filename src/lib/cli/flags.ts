@@ -1,6 +1,9 @@
+import {existsSync} from 'node:fs'
+
 import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
+import type {LoraAdapter} from '../engine/index.js'
 import type {BaseCommand} from './base-command.js'
 
 const number = Flags.custom<number>({
@@ -21,6 +24,29 @@ const parallelFlag = Flags.custom<'auto' | number>({
     return value
   },
 })
+
+/**
+ * Parses `--lora FILE[:SCALE]`: a GGUF LoRA adapter and its scale (default 1; a path that itself ends in `:<number>`
+ * needs the scale written out). A file that does not exist is a usage error (exit 2).
+ */
+export function parseLoraSpec(input: string): LoraAdapter {
+  const match = /^(.+):(-?\d+(?:\.\d+)?)$/.exec(input)
+  const adapter: LoraAdapter = match ? {path: match[1], scale: Number(match[2])} : {path: input}
+  if (!existsSync(adapter.path)) throw new Errors.CLIError(`LoRA adapter not found: ${adapter.path}`, {suggestions: ['Give --lora FILE[:SCALE], e.g. --lora adapter.gguf:0.8']})
+  return adapter
+}
+
+const loraFlag = Flags.custom<LoraAdapter>({parse: async (input) => parseLoraSpec(input)})
+
+/** `--lora FILE[:SCALE]` (repeatable): LoRA adapters applied to the model, for every command that runs a text model. */
+export const loraFlags = {
+  lora: loraFlag({
+    multiple: true,
+    helpValue: 'FILE[:SCALE]',
+    description: 'LoRA adapter in GGUF form (llama.cpp convert_lora_to_gguf.py) applied to the model, with its scale (default 1; 0 turns it off). Repeatable. It must match the model\'s architecture and shapes, else exit 7.',
+    helpGroup: 'MODEL',
+  }),
+}
 
 /** `--gpu` and `--threads`: how llama.cpp runs, shared by the task commands and `bench`. */
 export const runtimeFlags = {
@@ -49,6 +75,7 @@ export const modelFlags = {
     helpGroup: 'MODEL',
   })(),
   ...runtimeFlags,
+  ...loraFlags,
   'context-size': Flags.integer({helpValue: 'N', description: "Context size per sequence, in tokens. [default: the model's, at most 4096]", min: 64, helpGroup: 'MODEL'}),
   parallel: parallelFlag({
     helpValue: 'auto|N',

@@ -45,6 +45,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       model: flags.model,
       gpu: flags.gpu,
       threads: flags.threads,
+      lora: flags.lora,
       contextSize: flags['context-size'],
       parallel: flags.parallel,
       maxTokens: flags['max-tokens'],

@@ -15,6 +15,13 @@ export type EngineLogger = (level: EngineLogLevel, message: string) => void
 /** Which GPU backend to use; `off` runs on the CPU only. */
 export type GpuChoice = 'auto' | 'cuda' | 'metal' | 'off' | 'vulkan'
 
+/** A LoRA adapter to apply: a GGUF adapter file and its scale. */
+export interface LoraAdapter {
+  path: string
+  /** Multiplies the adapter's update (llama.cpp: scale × alpha / rank); default 1. */
+  scale?: number
+}
+
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
   /** `llama` runs a GGUF in llama.cpp; `echo` is a deterministic stand-in without a model. Default `llama`. */
@@ -32,6 +39,12 @@ export interface EngineOptions {
   contextSize?: number
   /** Sequences (parallel generations) in the one context; default 1. */
   sequences?: number
+  /**
+   * LoRA adapters (GGUF, llama.cpp's format) applied to the context, each with its scale (default 1; 0 leaves the
+   * model as it is). An adapter made for another architecture or shape fails with an EngineError E_LORA (exit 7).
+   * Default none.
+   */
+  lora?: readonly LoraAdapter[]
   /**
    * Called after the model is loaded and before the context is allocated, with what the context will need;
    * throws (e.g. a ResourceError) to refuse a `--parallel` that will not fit. Default: only llama.cpp's own check.
@@ -129,6 +142,8 @@ export interface EngineInfo {
   trainContextSize?: number
   /** The llama.cpp binary that runs the model (llama engines only; `JSL_MED_LLAMA_BINARY` picks it). */
   binary?: LlamaBinary
+  /** LoRA adapters applied, as given (llama engines only). */
+  lora?: readonly LoraAdapter[]
 }
 
 /**

@@ -1,7 +1,7 @@
 import type {Writable} from 'node:stream'
 
 import {openAuditLog, type AuditLog} from '../audit/index.js'
-import {createEngine, type Engine, type EngineLogger, type EngineOptions, type GpuChoice} from '../engine/index.js'
+import {createEngine, type Engine, type EngineLogger, type EngineOptions, type GpuChoice, type LoraAdapter} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type ParallelDecision, type RunSummary} from '../pipeline/index.js'
@@ -21,6 +21,8 @@ export interface RunTaskOptions {
   gpu: GpuChoice
   /** CPU threads; default: the engine's choice. */
   threads?: number
+  /** LoRA adapters applied to the model (their sha256 goes into the audit log); default none. */
+  lora?: readonly LoraAdapter[]
   /** Context per sequence, in tokens; default: the model's, capped by the engine. */
   contextSize?: number
   /**
@@ -123,12 +125,15 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
 
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
+    const lora = options.lora?.length ? options.lora : undefined
+    const loraSha256 = options.auditPath && lora ? Promise.all(lora.map(async ({path, scale}) => ({path, scale: scale ?? 1, sha256: await sha256File(path)}))) : undefined
     const create = options.createEngine ?? createEngine
     const opened = await createEngineForParallel(options.parallel, options.engine, (sequences, checkFit) => create({
       kind: options.engine,
       modelPath,
       gpu: options.gpu,
       threads: options.threads,
+      lora,
       contextSize: options.contextSize,
       sequences,
       logger: log,
@@ -144,7 +149,7 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     const parameters: Record<string, unknown> = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
     if (options.parallel === 'auto') parameters.sequences = opened.sequences
     if (options.auditPath) {
-      audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
+      audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, lora: await loraSha256, parameters})
     }
 
     const resumingInPlace = resume !== undefined && options.resumeFrom === options.outputPath

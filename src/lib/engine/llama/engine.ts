@@ -1,4 +1,15 @@
-import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar, LlamaModel, Token} from 'node-llama-cpp'
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  GbnfJsonSchema,
+  Llama,
+  LlamaChat,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp'
+
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
 import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
@@ -7,6 +18,7 @@ import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopRea
 import {chooseFlashAttention} from './attention.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
+import {createContextWithLora} from './lora.js'
 import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
 import {TokenWatchdog} from './token-watchdog.js'
 
@@ -35,7 +47,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     await checkFit(llama, model, contextSize, sequences, options)
     // The context may use up to the ceiling; llama.maxThreads then sets what each decode uses (node-llama-cpp reads it per batch).
     const flashAttention = chooseFlashAttention(llama.gpu)
-    const context = await model.createContext({contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
+    const context = await createContextWithLora(model, options.lora, {contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
     const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
     const chatWrapper = nlc.resolveChatWrapper(model)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
@@ -50,6 +62,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
       flashAttention,
       chatWrapper: chatWrapper.wrapperName,
       trainContextSize,
+      ...(options.lora?.length ? {lora: options.lora} : {}),
     }
     logger('debug', `model loaded: ${JSON.stringify(info)}`)
     const runtime = {governor, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
