@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
-import {createExtractTask, readExtractSchema} from '../lib/tasks/index.js'
+import {BaseCommand, examplesFlags, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
+import {createExtractTask, readExamples, readExtractSchema} from '../lib/tasks/index.js'
 
 export default class Extract extends BaseCommand {
   static override summary = 'Extract data valid under your JSON Schema, with the offsets of every value copied from the text.'
@@ -27,6 +27,7 @@ Input: FILE arguments, read in order, or stdin (- or --input); each is NDJSON or
 
   static override flags = {
     ...taskFlags,
+    ...examplesFlags,
     schema: Flags.string({
       description: 'JSON Schema (a file, or the JSON), or the concise syntax "name, age int, meds [name, dose]".',
       required: true,
@@ -40,6 +41,7 @@ Input: FILE arguments, read in order, or stdin (- or --input); each is NDJSON or
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Extract)
     const task = createExtractTask({schema: await readExtractSchema(flags.schema)})
-    await runTaskCommand(task, flags, this.useLogger(flags), {files: argv as string[]})
+    const examples = flags.examples ? await readExamples(flags.examples, task) : undefined
+    await runTaskCommand(task, flags, this.useLogger(flags), {files: argv as string[], examples})
   }
 }

@@ -48,6 +48,16 @@ export const loraFlags = {
   }),
 }
 
+/** `--examples FILE`: few-shot examples, for the text task commands that take them (summarize, ner, soap, extract). */
+export const examplesFlags = {
+  examples: Flags.string({
+    description:
+      'NDJSON of few-shot examples, one {"input": TEXT, "output": {…}} a line, output in this command\'s own output shape; shown to the model after the instructions, in the prompt prefix every record shares. Checked at start: a bad line is a usage error naming it.',
+    helpValue: 'FILE',
+    helpGroup: 'GENERATION',
+  }),
+}
+
 /** `--gpu` and `--threads`: how llama.cpp runs, shared by the task commands and `bench`. */
 export const runtimeFlags = {
   gpu: Flags.option({

@@ -1,4 +1,4 @@
-import type {ChatExample, ChatRequest, Engine, JsonSchema} from '../engine/index.js'
+import type {ChatRequest, Engine, JsonSchema} from '../engine/index.js'
 import {EngineError} from '../errors/index.js'
 import {chunksForPrompt} from './text/budget.js'
 import {parsePartialJson} from './text/partial-json.js'
@@ -35,15 +35,15 @@ export interface ChunkReply {
   reply: StructuredReply
 }
 
-/** What else a structured call may carry: few-shot examples, and a GBNF grammar that enforces the schema exactly. */
+/** What else a structured call may carry: a GBNF grammar that enforces the schema exactly. */
 export interface StructuredExtras {
-  examples?: readonly ChatExample[]
   grammar?: string
 }
 
 /**
  * Asks for structured output about `text`: in one call when it fits the context, else one call per part (cut on
- * section and paragraph boundaries, see `chunksForPrompt`), run concurrently on the engine's sequences.
+ * section and paragraph boundaries, see `chunksForPrompt`), run concurrently on the engine's sequences. The few-shot
+ * examples of `settings` come between the system prompt and each part, and count against the context.
  */
 export async function chatJsonPerChunk(
   text: string,
@@ -52,7 +52,7 @@ export async function chatJsonPerChunk(
   {engine, settings, signal}: TaskContext,
   extras: StructuredExtras = {},
 ): Promise<ChunkReply[]> {
-  const examples = extras.examples?.length ? extras.examples : undefined
+  const examples = settings.examples?.length ? settings.examples : undefined
   const chunks = chunksForPrompt(engine, {system, examples}, text, settings.maxTokens)
   return Promise.all(
     chunks.map(async (chunk) => ({

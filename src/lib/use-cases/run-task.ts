@@ -1,7 +1,9 @@
 import type {Writable} from 'node:stream'
 
 import {openAuditLog, type AuditLog} from '../audit/index.js'
-import {createEngine, type Engine, type EngineLogger, type EngineOptions, type GpuChoice, type LoraAdapter} from '../engine/index.js'
+import {createHash} from 'node:crypto'
+
+import {createEngine, type ChatExample, type Engine, type EngineLogger, type EngineOptions, type GpuChoice, type LoraAdapter} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type ParallelDecision, type RunSummary} from '../pipeline/index.js'
@@ -34,6 +36,8 @@ export interface RunTaskOptions {
   maxTokens: number
   temperature: number
   seed?: number
+  /** Few-shot turns (`--examples`, see `readExamples`) in the prompt prefix of every record; default none. */
+  examples?: readonly ChatExample[]
   /** A generation without a token for this long fails as stalled; default: the engine's (120 s). */
   tokenTimeoutMs?: number
   /** Input field holding the text, and the one holding the id. */
@@ -144,9 +148,12 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     }), log)
     engine = opened.engine
     log('debug', `engine: ${JSON.stringify(engine.info)}`)
-    const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed}
+    const examples = options.examples?.length ? options.examples : undefined
+    const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed, ...(examples ? {examples} : {})}
     // `-j auto` records per line the records at once the line's record ran with, and the sequences loaded.
     const parameters: Record<string, unknown> = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
+    // The audit log never holds text, so examples are told by their count and digest.
+    if (examples) parameters.examples = {count: examples.length, sha256: createHash('sha256').update(JSON.stringify(examples)).digest('hex')}
     if (options.parallel === 'auto') parameters.sequences = opened.sequences
     if (options.auditPath) {
       audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, lora: await loraSha256, parameters})

@@ -105,7 +105,7 @@ describe('collectEvidence', () => {
       type: 'object',
       properties: {kind: {enum: ['fever']}, c: {const: 'fever'}, v: {$ref: '#/$defs/v'}, any: {anyOf: [{type: 'integer'}, {type: 'string'}]}, e: {type: 'string'}},
       $defs: {v: {type: 'string'}},
-    } as JsonSchema
+    } as unknown as JsonSchema
     const result = collectEvidence({kind: 'fever', c: 'fever', v: 'Fever', any: 'cough', e: ' '}, schema, 'fever and cough')
     expect(result).toEqual({evidence: [{path: '/v', text: 'fever', start: 0, end: 5}, {path: '/any', text: 'cough', start: 10, end: 15}], unsupported: []})
   })

@@ -1,6 +1,7 @@
 import {jsonSchemaToGbnf, validateJsonValue, type JsonSchema} from '../../engine/index.js'
 import {EngineError} from '../../errors/index.js'
-import {chatJsonPerChunk, type StructuredExtras} from '../structured.js'
+import {checkExampleOutput} from '../examples.js'
+import {chatJsonPerChunk} from '../structured.js'
 import type {Task} from '../types.js'
 import {collectEvidence, type Evidence} from './evidence.js'
 import {mergeExtractions} from './merge.js'
@@ -33,8 +34,6 @@ export interface ExtractTaskOptions {
   schema: JsonSchema
   /** Bounds added for the grammar where the schema has none; default {@link DEFAULT_SCHEMA_BOUNDS}. */
   bounds?: SchemaBounds
-  /** Few-shot examples (see `readExamples`), rendered in the shared prompt prefix. */
-  examples?: StructuredExtras['examples']
 }
 
 /**
@@ -54,7 +53,7 @@ export function createExtractTask(options: ExtractTaskOptions): Task<ExtractResu
     outputField: 'data',
     structured: true,
     async run(text, context) {
-      const replies = await chatJsonPerChunk(text, system, bounded, context, {grammar, examples: options.examples})
+      const replies = await chatJsonPerChunk(text, system, bounded, context, {grammar})
       const values: unknown[] = []
       let truncated = false
       for (const {reply} of replies) {
@@ -82,6 +81,12 @@ export function createExtractTask(options: ExtractTaskOptions): Task<ExtractResu
       ...(chunks > 1 ? {data_chunks: chunks} : {}),
     }),
     renderText: renderExtraction,
+    exampleReply(_input, output) {
+      // The user's schema is checked on its own: its $refs point into its own root.
+      if (!Object.hasOwn(output, 'data')) throw new Error('has no "data"')
+      checkExampleOutput(output.data, schema)
+      return JSON.stringify(output.data)
+    },
   }
 }
 
