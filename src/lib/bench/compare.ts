@@ -59,7 +59,9 @@ export function parseBenchRecords(text: string, source: string): BenchRecord[] {
   return records
 }
 
-const keyOf = (record: BenchRecord): string => `${record.model.id} ${record.quant} ${record.task}`
+const shotsOf = (record: BenchRecord): number => (record.kind === 'speed' ? 0 : ((record.settings as {shots?: number} | undefined)?.shots ?? 0))
+// Few-shot figures are other figures: a 3-shot record is compared with the 3-shot record of the other run.
+const keyOf = (record: BenchRecord): string => `${record.model.id} ${record.quant} ${record.task}${shotsOf(record) > 0 ? ` ${shotsOf(record)}-shot` : ''}`
 
 interface Figure {
   metric: string

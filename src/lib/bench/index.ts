@@ -11,11 +11,12 @@ export {
   findDataFile,
   loadChoiceItems,
   loadNerCorpus,
+  MAX_SHOTS,
   MEDICAL_GROUP,
   NER_TASKS,
   parseTasks,
 } from './datasets/load.js'
-export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerTaskName} from './datasets/load.js'
+export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerCorpus, NerTaskName} from './datasets/load.js'
 export {fingerprintHardware, identifyFile} from './fingerprint.js'
 export type {FileIdentity, HardwareFingerprint} from './fingerprint.js'
 export {parseLlamaBenchJson, runLlamaBench} from './llama-bench.js'
@@ -24,9 +25,9 @@ export {LETTERS, parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTat
 export type {MedMcqaRecord, MedQaRecord, MmluRecord, PubMedQaRecord, PubTatorDocument, PubTatorMention} from './datasets/importers.js'
 export {ensureSyntheticModel, parseQuants, QUANT_TYPES, resolveBenchModels, resolveModelReference, SYNTHETIC_SHAPES, SYNTHETIC_WEIGHTS_SEED} from './models.js'
 export type {BenchModelSpec, Quant, ResolveBenchModelsOptions, SyntheticModelOptions} from './models.js'
-export {goldSpans, locateMentions, nerSchema, normalizeNerLabel, runNer, scoreSpans} from './ner.js'
+export {goldSpans, locateMentions, nerExamples, nerSchema, normalizeNerLabel, runNer, scoreSpans} from './ner.js'
 export type {LabeledSpan, NerFigures, PrfFigures, RunNerOptions} from './ner.js'
-export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './datasets/prompts.js'
+export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem, withShots} from './datasets/prompts.js'
 export type {ChoiceItem} from './datasets/prompts.js'
 export {BENCH_SCHEMA_VERSION} from './record.js'
 export type {AccuracyRecord, BenchRecord, BenchRecordBase, ModelIdentity, NerRecord, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'

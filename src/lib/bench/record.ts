@@ -133,7 +133,8 @@ export interface AccuracyRecord extends BenchRecordBase {
 export interface NerRecord extends BenchRecordBase {
   kind: 'ner'
   task: string
-  settings: {limit: number | null; maxTokens: number}
+  /** `shots`: solved documents before each one (BC5CDR's dev split for `ner`); absent in records of older versions. */
+  settings: {limit: number | null; maxTokens: number; shots?: number}
   ner: NerFigures
   files: string[]
 }

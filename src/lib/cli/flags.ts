@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 
 import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
+import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, MAX_SHOTS, SYNTHETIC_SHAPES} from '../bench/index.js'
 import type {LoraAdapter} from '../engine/index.js'
 import type {BaseCommand} from './base-command.js'
 
@@ -164,6 +164,15 @@ export const taskFlags = {...modelFlags, ...generationFlags, ...recordFlags}
 /** The parsed values of {@link taskFlags} plus the base flags, as oclif infers them from the definitions. */
 export type TaskFlagValues = Interfaces.InferredFlags<typeof taskFlags & typeof BaseCommand.baseFlags>
 
+/** `--shots 0,3`: distinct whole numbers from 0 to MAX_SHOTS. */
+const shotsFlag = Flags.custom<number[]>({
+  parse: async (input) => {
+    const counts = input.split(',').map((part) => part.trim())
+    if (counts.some((count) => !/^\d+$/.test(count) || Number(count) > MAX_SHOTS)) throw new Errors.CLIError(`Expected shot counts from 0 to ${MAX_SHOTS}, e.g. 0,3, but received: ${input}`)
+    return [...new Set(counts.map(Number))].sort((a, b) => a - b)
+  },
+})
+
 const percent = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
@@ -189,7 +198,13 @@ export const benchFlags = {
   'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
   limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
-  shots: Flags.integer({description: 'MMLU few-shot examples from the dev split (0-5). [default: 0]', min: 0, max: 5, default: 0, helpValue: 'N', helpGroup: 'TASKS'}),
+  shots: shotsFlag({
+    description:
+      'Few-shot counts, each scored in one run, e.g. 0,3: solved examples before each question or document. MMLU takes its dev rows (0-5); ner the first K documents of BC5CDR dev; medqa, medmcqa, pubmedqa and ner-ncbi the first K of their file, which are then not scored at any count (N is the same for every count).',
+    default: [0],
+    helpValue: 'K,…',
+    helpGroup: 'TASKS',
+  }),
   'context-size': Flags.integer({description: "Context for accuracy and NER, in tokens. [default: the model's, at most 4096]", min: 64, helpValue: 'N', helpGroup: 'TASKS'}),
   'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring) or NER document. [default: 16 / 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),

@@ -33,7 +33,7 @@ import {
   type FileIdentity,
   type NerRecord,
   type NerTaskName,
-  type PubTatorDocument,
+  type NerCorpus,
   type ScoreItemsOptions,
   type ScoringMode,
   type TaskAccuracy,
@@ -72,8 +72,11 @@ export interface RunBenchOptions {
   limit?: number
   /** Default `loglik`. */
   scoring?: ScoringMode
-  /** MMLU few-shot examples (0–5); default 0. */
-  shots?: number
+  /**
+   * Few-shot counts, each scored in this run (e.g. `[0, 3]`): MMLU takes its dev rows, `ner` BC5CDR's dev split, the
+   * other tasks the head of their file, which is then not scored for any count (see loadChoiceItems). Default `[0]`.
+   */
+  shots?: number | readonly number[]
   /** Context size for accuracy and NER; default: the model's, at most 4096. */
   contextSize?: number
   /** Generated tokens per question (`generate`, default 16) or per document (NER, default 512). */
@@ -122,16 +125,20 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     }, 'E_NO_DATA')
   }
 
-  const questions = new Map<AccuracyTaskName, {items: ChoiceItem[]; files: string[]}>()
-  for (const task of accuracyTasks) {
-    progress(`reading ${task}`)
-    questions.set(task, await loadChoiceItems(task, options.dataDir!, {limit: options.limit, shots: options.shots}))
-  }
+  const shotCounts = [...new Set(typeof options.shots === 'number' ? [options.shots] : (options.shots ?? [0]))].sort((a, b) => a - b)
+  const heldOut = Math.max(...shotCounts)
+  const questions = new Map<string, {items: ChoiceItem[]; files: string[]}>()
+  const corpora = new Map<string, NerCorpus>()
+  for (const shots of shotCounts) {
+    for (const task of accuracyTasks) {
+      progress(`reading ${task}`)
+      questions.set(`${task} ${shots}`, await loadChoiceItems(task, options.dataDir!, {limit: options.limit, shots, heldOut}))
+    }
 
-  const corpora = new Map<NerTaskName, {documents: PubTatorDocument[]; file: string}>()
-  for (const task of nerTasks) {
-    progress(`reading ${task}`)
-    corpora.set(task, await loadNerCorpus(task, options.dataDir!, options.limit))
+    for (const task of nerTasks) {
+      progress(`reading ${task}`)
+      corpora.set(`${task} ${shots}`, await loadNerCorpus(task, options.dataDir!, {limit: options.limit, shots, heldOut}))
+    }
   }
 
   const openModel = options.openBenchModel ?? openDefaultBenchModel
@@ -172,32 +179,35 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       signal: options.signal,
     })
     let base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
-    const accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
+    let accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
     // The medical group pools the questions of the tasks just scored (lm-eval micro-averages groups).
-    const emitGroup = async (): Promise<void> => {
+    const emitGroup = async (shots: number): Promise<void> => {
       if (accuracies.length < 2) return
       const sum = (pick: (part: (typeof accuracies)[number]) => number): number => accuracies.reduce((total, part) => total + pick(part), 0)
       const record = accuracyRecord({...stamp(base, performance.now()), durationMs: sum((part) => part.durationMs)}, MEDICAL_GROUP, {
         ...microAverage(accuracies.map(({accuracy}) => accuracy)),
         truncated: sum((part) => part.accuracy.truncated),
         unanswered: sum((part) => part.accuracy.unanswered),
-      }, options, scoring)
+      }, options, scoring, shots)
       record.tasks = accuracies.map(({task}) => task)
       await emit(record)
     }
 
     // Every accuracy task, then the group record; the scorer is the bench model (loglik) or a chat engine (generate).
     const scoreAccuracyTasks = async (scorer: Pick<ScoreItemsOptions, 'engine' | 'maxTokens' | 'mode' | 'scorer' | 'seed'>): Promise<void> => {
-      for (const task of accuracyTasks) {
-        const {items, files} = questions.get(task)!
-        const started = performance.now()
-        const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`)})
-        const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
-        accuracies.push({task, accuracy, durationMs: record.durationMs})
-        await emit(record)
-      }
+      for (const shots of shotCounts) {
+        accuracies = []
+        for (const task of accuracyTasks) {
+          const {items, files} = questions.get(`${task} ${shots}`)!
+          const started = performance.now()
+          const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${shotName(shots)}${done}/${total}`)})
+          const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, shots, files)
+          accuracies.push({task, accuracy, durationMs: record.durationMs})
+          await emit(record)
+        }
 
-      await emitGroup()
+        await emitGroup(shots)
+      }
     }
 
     try {
@@ -248,26 +258,23 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       try {
         if (scoring === 'generate') await scoreAccuracyTasks({mode: 'generate', engine, maxTokens: options.maxTokens ?? 16, seed})
 
-        for (const task of nerTasks) {
-          const {documents, file} = corpora.get(task)!
-          const started = performance.now()
-          const ner = await runNer(documents, {
-            engine,
-            maxTokens: options.maxTokens ?? 512,
-            seed,
-            signal: options.signal,
-            onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`),
-            onDocumentError: (pmid, error) => logger('debug', `${task} PMID ${pmid}: [${error.code}] ${error.message}`),
-          })
-          const record: NerRecord = {
-            ...stamp(base, started),
-            kind: 'ner',
-            task,
-            settings: {limit: options.limit ?? null, maxTokens: options.maxTokens ?? 512},
-            ner,
-            files: [file],
+        for (const shots of shotCounts) {
+          for (const task of nerTasks) {
+            const {documents, file, shotPool, shotFile} = corpora.get(`${task} ${shots}`)!
+            const started = performance.now()
+            const ner = await runNer(documents, {
+              engine,
+              shots: shotPool,
+              maxTokens: options.maxTokens ?? 512,
+              seed,
+              signal: options.signal,
+              onItem: (done, total) => progress(`${label}: ${task} ${shotName(shots)}${done}/${total}`),
+              onDocumentError: (pmid, error) => logger('debug', `${task} PMID ${pmid}: [${error.code}] ${error.message}`),
+            })
+            const settings = {limit: options.limit ?? null, maxTokens: options.maxTokens ?? 512, shots}
+            const files = shotFile && shotFile !== file ? [file, shotFile] : [file]
+            await emit({...stamp(base, started), kind: 'ner', task, settings, ner, files} satisfies NerRecord)
           }
-          await emit(record)
         }
       } finally {
         await engine.dispose()
@@ -280,12 +287,15 @@ function stamp(base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>, started:
   return {...base, timestamp: new Date().toISOString(), durationMs: Math.round(performance.now() - started)}
 }
 
+const shotName = (shots: number): string => (shots > 0 ? `${shots}-shot ` : '')
+
 function accuracyRecord(
   base: BenchRecordBase,
   task: string,
   accuracy: TaskAccuracy,
   options: RunBenchOptions,
   scoring: ScoringMode,
+  shots: number,
   files?: string[],
 ): AccuracyRecord {
   return {
@@ -295,7 +305,7 @@ function accuracyRecord(
     settings: {
       scoring,
       limit: options.limit ?? null,
-      shots: options.shots ?? 0,
+      shots,
       contextSize: options.contextSize ?? null,
       maxTokens: scoring === 'generate' ? (options.maxTokens ?? 16) : null,
     },

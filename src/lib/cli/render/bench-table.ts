@@ -45,7 +45,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
 
       case 'accuracy': {
         const {accuracy, n, ci95} = record.accuracy
-        rows.push([...common, `${record.task} (${record.settings.scoring})`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
+        rows.push([...common, `${record.task} (${record.settings.scoring}, ${record.settings.shots}-shot)`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
         break
       }
 
@@ -53,8 +53,8 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         const {strict, overlap, documents} = record.ner
         rows.push([
           ...common,
-          record.task,
-          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, ${documents} docs`,
+          `${record.task} (${record.settings.shots ?? 0}-shot)`,
+          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, N=${documents} docs`,
         ])
         break
       }
