@@ -187,6 +187,12 @@ export const benchFlags = {
   synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
   quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
   gpu: runtimeFlags.gpu,
+  lora: loraFlag({
+    multiple: true,
+    helpValue: 'FILE[:SCALE]',
+    description: 'LoRA adapter in GGUF form (repeatable): each model is measured as it is, then again with the adapters applied; the records carry each adapter\'s sha256.',
+    helpGroup: 'MODEL',
+  }),
   threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: speed tests: what the cores free before each model loads allow; other tasks: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
   tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
   repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),

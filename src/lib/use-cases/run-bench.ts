@@ -4,17 +4,16 @@ import {
   createEngine as createDefaultEngine,
   openBenchModel as openDefaultBenchModel,
   type BenchModel,
-  type BenchModelInfo,
   type Engine,
   type EngineLogger,
   type EngineOptions,
   type GpuChoice,
+  type LoraAdapter,
 } from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {
   ACCURACY_TASKS,
-  BENCH_SCHEMA_VERSION,
-  fingerprintHardware,
+  buildRecordBase,
   identifyFile,
   loadChoiceItems,
   loadNerCorpus,
@@ -30,7 +29,6 @@ import {
   type BenchRecordBase,
   type BenchTaskName,
   type ChoiceItem,
-  type FileIdentity,
   type NerRecord,
   type NerTaskName,
   type NerCorpus,
@@ -77,6 +75,11 @@ export interface RunBenchOptions {
    * other tasks the head of their file, which is then not scored for any count (see loadChoiceItems). Default `[0]`.
    */
   shots?: number | readonly number[]
+  /**
+   * LoRA adapters: every model is benchmarked as it is, then again with these applied (records carry their sha256),
+   * so that a run compares the model, few-shot prompts and the adapter. Default none.
+   */
+  lora?: readonly LoraAdapter[]
   /** Context size for accuracy and NER; default: the model's, at most 4096. */
   contextSize?: number
   /** Generated tokens per question (`generate`, default 16) or per document (NER, default 512). */
@@ -155,17 +158,22 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   try {
     if (options.busyCores) progress(`starting ${options.busyCores} busy ${options.busyCores === 1 ? 'core' : 'cores'}`)
     busy = options.busyCores ? await startBusyCores(options.busyCores) : undefined
-    for (const spec of options.models) await benchModel(spec)
+    const lora = options.lora?.length ? options.lora : undefined
+    for (const spec of options.models) {
+      await benchModel(spec)
+      if (lora) await benchModel(spec, lora)
+    }
   } finally {
     await busy?.stop()
   }
 
   return records
 
-  async function benchModel(spec: BenchModelSpec): Promise<void> {
-    const label = spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id
+  async function benchModel(spec: BenchModelSpec, lora?: readonly LoraAdapter[]): Promise<void> {
+    const label = `${spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id}${lora ? ' + LoRA' : ''}`
     progress(`${label}: hashing`)
     const identity = await identifyFile(spec.path, options.cacheDir)
+    const loraIdentities = lora && (await Promise.all(lora.map(async ({path, scale}) => ({path, scale: scale ?? 1, sha256: (await identifyFile(path, options.cacheDir)).sha256}))))
     // Measured before loading, so that the load's own work does not count as another process's.
     const freeCores = options.threads === undefined && options.tasks.includes('speed') ? await measureFreeCores(cpu.physicalCores) : undefined
     progress(`${label}: loading`)
@@ -174,6 +182,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       threads: loadThreads,
       gpu: options.gpu,
       contextSize: options.contextSize,
+      lora,
       logger,
       verbose: options.verbose,
       signal: options.signal,
@@ -211,7 +220,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     }
 
     try {
-      base = await recordBase(spec, identity, model.info, options, runId, seed, loadThreads)
+      base = await buildRecordBase({spec, identity, info: model.info, jslMedVersion: options.jslMedVersion, runId, seed, threads: loadThreads, lora: loraIdentities})
       if (options.tasks.includes('speed')) {
         const {promptThreads, threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
         progress(`${label}: choosing threads`)
@@ -250,6 +259,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
         gpu: options.gpu,
         threads: options.threads,
         contextSize: options.contextSize,
+        lora,
         sequences: 1,
         logger,
         verbose: options.verbose,
@@ -311,35 +321,5 @@ function accuracyRecord(
     },
     accuracy,
     ...(files ? {files} : {}),
-  }
-}
-
-async function recordBase(
-  spec: BenchModelSpec,
-  identity: FileIdentity,
-  info: BenchModelInfo,
-  options: RunBenchOptions,
-  runId: string,
-  seed: number,
-  threads: number,
-): Promise<Omit<BenchRecordBase, 'durationMs' | 'timestamp'>> {
-  return {
-    schemaVersion: BENCH_SCHEMA_VERSION,
-    runId,
-    model: {
-      id: spec.id,
-      path: spec.path,
-      sha256: identity.sha256,
-      sizeBytes: identity.sizeBytes,
-      fileType: info.fileType,
-      architecture: info.architecture,
-      ...(info.parameterCount === undefined ? {} : {parameterCount: info.parameterCount}),
-      ...(spec.shape ? {shape: spec.shape} : {}),
-    },
-    quant: spec.quant ?? info.fileType.toLowerCase(),
-    synthetic: spec.synthetic,
-    hardware: await fingerprintHardware(threads, info),
-    software: {jslMed: options.jslMedVersion, nodeLlamaCpp: info.nodeLlamaCppVersion, llamaCpp: info.llamaCpp, node: process.version},
-    seed,
   }
 }

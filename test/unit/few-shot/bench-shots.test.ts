@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -97,5 +98,40 @@ describe('bench --shots', () => {
     // A run compares its 3-shot figures with another run's 3-shot figures, not with its 0-shot ones.
     expect(compareRecords(records, records).onlyInA).toEqual([])
     expect(new Set(compareRecords(records, records).deltas.map((delta) => delta.task)).size).toBe(1)
+  })
+
+  it('with --lora, measures each model as it is and then with the adapters, whose sha256 the records carry', async () => {
+    const adapter = join(dir, 'adapter.gguf')
+    await writeFile(adapter, 'GGUF adapter bytes')
+    const loras: unknown[] = []
+    const engine: Engine = {
+      info: {kind: 'echo', contextSize: 4096, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
+      countTokens: () => 0,
+      countPromptTokens: () => 0,
+      chat: async () => ({text: '{"entities":[]}', json: {entities: []}, stopReason: 'endOfText', promptTokens: 1, outputTokens: 1, durationMs: 1}),
+      async dispose() {},
+    }
+    const modelPath = join(dir, 'fake2.gguf')
+    await writeFile(modelPath, 'GGUF not really a model')
+    const model = {info: {fileType: 'F32', architecture: 'llama', llamaCpp: {release: 'v0', repo: 'r', buildType: 'prebuilt'}, nodeLlamaCppVersion: '3.22.1', gpu: false, gpuDevices: [], threads: 1, systemInfo: ''}, dispose: async () => {}} as unknown as BenchModel
+    const records = await runBench({
+      models: [{id: 'fake2.gguf', path: modelPath, synthetic: false}],
+      tasks: ['ner'],
+      lora: [{path: adapter, scale: 0.5}],
+      threads: 1,
+      jslMedVersion: '9.9.9',
+      dataDir,
+      cacheDir: dir,
+      openBenchModel: async (options) => (loras.push(options.lora), model),
+      createEngine: async (options) => (loras.push(options.lora), engine),
+      onRecord: () => {},
+    })
+    expect(loras).toEqual([undefined, undefined, [{path: adapter, scale: 0.5}], [{path: adapter, scale: 0.5}]])
+    const sha256 = createHash('sha256').update('GGUF adapter bytes').digest('hex')
+    expect(records.map((record) => record.lora)).toEqual([undefined, [{path: adapter, scale: 0.5, sha256}]])
+    for (const record of records) expect(validateBenchRecord(JSON.parse(JSON.stringify(record)))).toEqual([])
+    expect(formatBenchTable(records)).toContain(`fake2.gguf + LoRA ${sha256.slice(0, 8)}:0.5`)
+    expect(compareRecords(records, records).deltas.length).toBeGreaterThan(0)
+    expect(compareRecords(records, records).onlyInA).toEqual([])
   })
 })

@@ -17,7 +17,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
   const rows: string[][] = []
   for (const record of records) {
     const common = [
-      record.model.id,
+      record.lora ? `${record.model.id} + LoRA ${record.lora.map(({sha256, scale}) => `${sha256.slice(0, 8)}:${scale}`).join(', ')}` : record.model.id,
       record.quant,
       formatBytes(record.model.sizeBytes, 'binary'),
       formatParameters(record.model.parameterCount),
