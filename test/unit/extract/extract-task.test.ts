@@ -46,6 +46,14 @@ describe('extract task', () => {
     await expect(createExtractTask({schema: meds}).run('x', {engine: required, settings})).rejects.toMatchObject({code: 'E_OUTPUT_TRUNCATED', exitCode: 7})
   })
 
+  it('cuts a string over its maxLength (broken UTF-8 can overrun the grammar) so that the data stays valid', async () => {
+    const schema = {type: 'object', properties: {a: {type: 'string', maxLength: 3}, b: {type: 'string'}}, required: ['a', 'b']} as JsonSchema
+    const engine = scriptedEngine(() => ({json: {a: 'abc\uFFFD\uFFFD', b: 'x'.repeat(12)}}))
+    const result = await createExtractTask({schema, bounds: {maxStringLength: 10, maxItems: 2}}).run('abc', {engine, settings})
+    expect(result.data).toEqual({a: 'abc', b: 'x'.repeat(10)})
+    expect(result.evidence).toEqual([{path: '/a', text: 'abc', start: 0, end: 3}])
+  })
+
   it('merges the answers of a long text part by part, with evidence offsets into the whole text', async () => {
     const paragraphs = Array.from({length: 6}, (_, i) => `Paragraph ${i}: took drug${i} daily. ${'filler words here '.repeat(8)}`)
     const source = paragraphs.join('\n\n')

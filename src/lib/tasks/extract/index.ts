@@ -4,7 +4,7 @@ import {checkExampleOutput} from '../examples.js'
 import {chatJsonPerChunk} from '../structured.js'
 import type {Task} from '../types.js'
 import {collectEvidence, type Evidence} from './evidence.js'
-import {mergeExtractions} from './merge.js'
+import {clampStrings, mergeExtractions} from './merge.js'
 import {buildExtractSystemPrompt} from './prompt.js'
 import {boundSchema, DEFAULT_SCHEMA_BOUNDS, type SchemaBounds} from './schema.js'
 
@@ -58,14 +58,15 @@ export function createExtractTask(options: ExtractTaskOptions): Task<ExtractResu
       let truncated = false
       for (const {reply} of replies) {
         // A cut-off answer is repaired to its complete part; it counts only when that part is still schema-valid.
-        if (validateJsonValue(reply.value, schema).length > 0) {
+        const value = clampStrings(reply.value, bounded)
+        if (validateJsonValue(value, schema).length > 0) {
           throw new EngineError(reply.truncated ? 'the extraction was cut off at --max-tokens before it was complete' : 'the extraction is not valid against the schema', {
             hint: reply.truncated ? 'Raise --max-tokens, or add maxLength/maxItems to the schema.' : 'Try another --seed or a larger model.',
           }, reply.truncated ? 'E_OUTPUT_TRUNCATED' : 'E_OUTPUT_INVALID')
         }
 
         truncated ||= reply.truncated
-        values.push(reply.value)
+        values.push(value)
       }
 
       const data = mergeExtractions(values, schema)

@@ -72,3 +72,28 @@ export function mergeExtractions(values: readonly unknown[], schema: JsonSchema)
 
   return values.reduce((merged, value) => merge(merged, value, root), undefined as unknown)
 }
+
+/**
+ * Cuts every string longer than its schema's `maxLength` to that many code points. llama.cpp's grammar counts the
+ * characters it decodes, and a model that writes broken UTF-8 (byte tokens that never complete a character) can
+ * overrun a bound that way; everything else the grammar enforces holds.
+ */
+export function clampStrings(value: unknown, schema: JsonSchema): unknown {
+  const root = schema as Schema
+  const clamp = (v: unknown, node: unknown): unknown => {
+    let s = resolveNode(root, node)
+    if (!s) return v
+    s = branchFor(root, s, v)
+    if (typeof v === 'string') return typeof s.maxLength === 'number' && [...v].length > s.maxLength ? [...v].slice(0, s.maxLength).join('') : v
+    if (Array.isArray(v)) {
+      const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as unknown[]) : []
+      return v.map((item, i) => clamp(item, i < prefix.length ? prefix[i] : s.items))
+    }
+
+    if (!isPlainObject(v)) return v
+    const properties = (s.properties ?? {}) as Record<string, unknown>
+    return Object.fromEntries(Object.entries(v).map(([name, child]) => [name, clamp(child, properties[name] ?? s.additionalProperties)]))
+  }
+
+  return clamp(value, root)
+}
