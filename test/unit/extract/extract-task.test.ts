@@ -118,6 +118,14 @@ describe('collectEvidence', () => {
     expect(result).toEqual({evidence: [{path: '/v', text: 'fever', start: 0, end: 5}, {path: '/any', text: 'cough', start: 10, end: 15}], unsupported: []})
   })
 
+  it('passes over an occurrence inside the evidence of an earlier value', () => {
+    const schema = parseConciseSchema('meds [name, frequency]')
+    const text = 'Metformin twice daily. Lisinopril daily.'
+    const {evidence} = collectEvidence({meds: [{name: 'metformin', frequency: 'twice daily'}, {name: 'lisinopril', frequency: 'daily'}]}, schema, text)
+    expect(evidence.at(-1)).toEqual({path: '/meds/1/frequency', text: 'daily', start: 34, end: 39})
+    expect(text.slice(34, 39)).toBe('daily')
+  })
+
   it('escapes JSON Pointer segments and never gives offsets to what is not there', () => {
     const schema = {type: 'object', properties: {'a/b': {type: 'string'}, 'c~d': {type: 'string'}}} as JsonSchema
     expect(collectEvidence({'a/b': 'zzz', 'c~d': '...'}, schema, 'text')).toEqual({evidence: [], unsupported: ['/a~1b', '/c~0d']})

@@ -27,7 +27,8 @@ const pointer = (parts: ReadonlyArray<number | string>): string => parts.map((pa
 /**
  * Looks up every free string value of `data` (a string whose schema is not an `enum` or `const`: those are chosen
  * from the schema, not copied from the text) in `source` with the `ner` aligner: case and whitespace may differ, and
- * the n-th use of the same value claims its n-th occurrence, or the first one when there are fewer. A value found
+ * the n-th use of the same value claims its n-th occurrence, or the first one when there are fewer; an occurrence
+ * that overlaps the evidence of an earlier value is passed over when a later one is free. A value found
  * gets evidence with the source's exact text and offsets; a value not found (or with no letter or digit) is listed
  * as unsupported and never given offsets. Empty strings claim nothing and are neither.
  */
@@ -41,7 +42,11 @@ export function collectEvidence(data: unknown, schema: JsonSchema, source: strin
     if (s) s = branchFor(root, s, value)
     if (typeof value === 'string') {
       if (value.trim() === '' || (s && (s.enum !== undefined || s.const !== undefined))) return
-      const span = aligner.find(value) ?? aligner.locate(value)
+      // An occurrence inside text that another value already claimed ("daily" in "twice daily") is passed over.
+      const first = aligner.find(value)
+      let span = first
+      while (span && evidence.some((e) => e.start < span!.end && span!.start < e.end)) span = aligner.find(value)
+      span ??= first ?? aligner.locate(value)
       if (span) evidence.push({path: pointer(path), text: span.text, start: span.start, end: span.end})
       else unsupported.push(pointer(path))
       return
