@@ -50,11 +50,11 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
       }
 
       case 'ner': {
-        const {strict, overlap, documents} = record.ner
+        const {strict, overlap, documents, failedDocuments} = record.ner
         rows.push([
           ...common,
           `${record.task} (${record.settings.shots ?? 0}-shot)`,
-          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, N=${documents} docs`,
+          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, N=${documents} docs${failedDocuments > 0 ? ` (${failedDocuments} failed: too long or not JSON)` : ''}`,
         ])
         break
       }
