@@ -80,6 +80,7 @@ describe('readExtractSchema', () => {
     expect(await readExtractSchema(join(dir, 's.txt'))).toMatchObject({required: ['a', 'b']})
     expect(await readExtractSchema('a, b int')).toMatchObject({required: ['a', 'b']})
     expect(await readExtractSchema(JSON.stringify(json))).toEqual(json)
+    expect(await readExtractSchema('dose: mg/kg, route')).toMatchObject({properties: {dose: {type: 'string', description: 'mg/kg'}}})
   })
 
   it('refuses a missing file, keywords it cannot enforce, and a non-object top level (exit 2)', async () => {

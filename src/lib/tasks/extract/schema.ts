@@ -86,7 +86,8 @@ export function parseConciseSchema(spec: string): JsonSchema {
  * the problems (JSON pointers and keywords, never values).
  */
 export async function readExtractSchema(value: string): Promise<JsonSchema> {
-  const looksLikePath = /\.(json|txt|schema)$/i.test(value) || value.includes('/')
+  // A concise schema has spaces, commas or brackets (and its descriptions may hold "/"); a path has none of them.
+  const looksLikePath = !/[\s,[]/.test(value) && (/\.(json|txt|schema)$/i.test(value) || value.includes('/'))
   let text = value
   if (existsSync(value)) {
     try {
