@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
+import {BaseCommand, examplesFlags, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
 import {CODE_SYSTEMS, loadIcd10cmTable} from '../lib/codes/index.js'
-import {createNerTask, DEFAULT_NER_LABELS, parseLabels} from '../lib/tasks/index.js'
+import {createNerTask, DEFAULT_NER_LABELS, parseLabels, readExamples} from '../lib/tasks/index.js'
 
 export default class Ner extends BaseCommand {
   static override summary = 'Find clinical entities, with exact offsets and assertions.'
@@ -31,6 +31,7 @@ Output is NDJSON for NDJSON input or several files, and for plain text when stdo
 
   static override flags = {
     ...taskFlags,
+    ...examplesFlags,
     // A structured answer about a whole note is longer than a summary.
     'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 1024, helpGroup: 'GENERATION'}),
     labels: Flags.string({description: 'Comma-separated entity labels.', default: DEFAULT_NER_LABELS.join(','), helpValue: 'A,B,…', helpGroup: 'NER'}),
@@ -47,6 +48,8 @@ Output is NDJSON for NDJSON input or several files, and for plain text when stdo
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Ner)
     const link = flags.link ? {system: flags.link, codes: flags.codes ? await loadIcd10cmTable(flags.codes) : undefined} : undefined
-    await runTaskCommand(createNerTask({labels: parseLabels(flags.labels), link}), flags, this.useLogger(flags), {files: argv as string[]})
+    const task = createNerTask({labels: parseLabels(flags.labels), link})
+    const examples = flags.examples ? await readExamples(flags.examples, task) : undefined
+    await runTaskCommand(task, flags, this.useLogger(flags), {files: argv as string[], examples})
   }
 }

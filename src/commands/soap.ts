@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
-import {soapTask} from '../lib/tasks/index.js'
+import {BaseCommand, examplesFlags, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
+import {readExamples, soapTask} from '../lib/tasks/index.js'
 
 export default class Soap extends BaseCommand {
   static override summary = 'Turn a dialogue, transcript or note into a SOAP note with cited evidence.'
@@ -25,12 +25,14 @@ Output is NDJSON for NDJSON input or several files, and for plain text when stdo
 
   static override flags = {
     ...taskFlags,
+    ...examplesFlags,
     // A structured answer about a whole note is longer than a summary.
     'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 1024, helpGroup: 'GENERATION'}),
   }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Soap)
-    await runTaskCommand(soapTask, flags, this.useLogger(flags), {files: argv as string[]})
+    const examples = flags.examples ? await readExamples(flags.examples, soapTask) : undefined
+    await runTaskCommand(soapTask, flags, this.useLogger(flags), {files: argv as string[], examples})
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
-import {createSummarizeTask, SUMMARY_STYLES} from '../lib/tasks/index.js'
+import {BaseCommand, examplesFlags, runTaskCommand, taskArgs, taskFlags} from '../lib/cli/index.js'
+import {createSummarizeTask, readExamples, SUMMARY_STYLES} from '../lib/tasks/index.js'
 
 export default class Summarize extends BaseCommand {
   static override summary = 'Summarize clinical notes with a local model.'
@@ -29,12 +29,15 @@ A note longer than the model's context is never truncated: it is cut on section 
 
   static override flags = {
     ...taskFlags,
+    ...examplesFlags,
     style: Flags.option({options: SUMMARY_STYLES, default: 'brief' as const, description: 'How the summary is written.', helpGroup: 'GENERATION'})(),
     'max-words': Flags.integer({helpValue: 'N', description: 'At most this many words in a summary (asked of the model, then enforced).', min: 1, helpGroup: 'GENERATION'}),
   }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Summarize)
-    await runTaskCommand(createSummarizeTask({style: flags.style, maxWords: flags['max-words']}), flags, this.useLogger(flags), {files: argv as string[]})
+    const task = createSummarizeTask({style: flags.style, maxWords: flags['max-words']})
+    const examples = flags.examples ? await readExamples(flags.examples, task) : undefined
+    await runTaskCommand(task, flags, this.useLogger(flags), {files: argv as string[], examples})
   }
 }

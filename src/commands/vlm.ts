@@ -49,6 +49,7 @@ The model runs in a child process (llama.cpp's multimodal library through @fugoo
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Vlm)
     const logger = this.useLogger(flags)
+    if (flags.lora?.length) throw new UsageError('vlm does not apply LoRA adapters yet', {hint: 'Merge the adapter into the model (llama.cpp llama-export-lora), or leave out --lora.'}, 'E_LORA_UNSUPPORTED')
     if (flags.image && !args.question && !flags.schema && !flags.labels) {
       throw new UsageError('No question given', {hint: 'Ask it as the argument: jsl-med vlm --image scan.jpg "Is there a pleural effusion?"'}, 'E_NO_QUESTION')
     }

@@ -11,6 +11,8 @@ export interface AuditRunInfo {
   engine: string
   /** sha256 of the model file (absent for the echo engine). */
   modelSha256?: string
+  /** The LoRA adapters applied: path as given, scale and sha256 of each; absent when none. */
+  lora?: ReadonlyArray<{path: string; scale: number; sha256: string}>
   /** Generation parameters and other settings that shape the output. */
   parameters: Record<string, unknown>
 }
@@ -23,7 +25,7 @@ export interface AuditLog {
 
 /**
  * Opens (appending, so that resumed runs extend it) an audit log at `path`. Each line holds the record's
- * id and line, input sha256, model sha256, task, parameters, timings, token counts and status.
+ * id and line, input sha256, model sha256 (and each LoRA adapter's), task, parameters, timings, token counts and status.
  */
 export async function openAuditLog(path: string, run: AuditRunInfo): Promise<AuditLog> {
   const stream = createWriteStream(path, {flags: 'a'})
@@ -45,6 +47,7 @@ export async function openAuditLog(path: string, run: AuditRunInfo): Promise<Aud
         ...(report.errorCode ? {error_code: report.errorCode} : {}),
         input_sha256: report.inputSha256 ?? null,
         model_sha256: run.modelSha256 ?? null,
+        ...(run.lora ? {lora: run.lora} : {}),
         engine: run.engine,
         parameters: run.parameters,
         duration_ms: Math.round(report.durationMs),

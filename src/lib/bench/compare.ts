@@ -59,7 +59,10 @@ export function parseBenchRecords(text: string, source: string): BenchRecord[] {
   return records
 }
 
-const keyOf = (record: BenchRecord): string => `${record.model.id} ${record.quant} ${record.task}`
+const shotsOf = (record: BenchRecord): number => (record.kind === 'speed' ? 0 : ((record.settings as {shots?: number} | undefined)?.shots ?? 0))
+// Few-shot and adapter figures are other figures: a 3-shot record is compared with the other run's 3-shot record.
+const loraOf = (record: BenchRecord): string => (record.lora ? ` +lora ${record.lora.map(({sha256, scale}) => `${sha256.slice(0, 8)}:${scale}`).join(',')}` : '')
+const keyOf = (record: BenchRecord): string => `${record.model.id}${loraOf(record)} ${record.quant} ${record.task}${shotsOf(record) > 0 ? ` ${shotsOf(record)}-shot` : ''}`
 
 interface Figure {
   metric: string

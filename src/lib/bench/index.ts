@@ -12,11 +12,12 @@ export {
   loadClinicalTexts,
   loadChoiceItems,
   loadNerCorpus,
+  MAX_SHOTS,
   MEDICAL_GROUP,
   NER_TASKS,
   parseTasks,
 } from './datasets/load.js'
-export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerTaskName} from './datasets/load.js'
+export type {AccuracyTaskName, BenchTaskName, LoadItemsOptions, NerCorpus, NerTaskName} from './datasets/load.js'
 export {generateDeidCorpus, TEMPLATES as DEID_TEMPLATES} from './deid/corpus.js'
 export type {DeidCorpusOptions, DeidDocument} from './deid/corpus.js'
 export {scoreDeid} from './deid/score.js'
@@ -29,12 +30,12 @@ export {LETTERS, parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTat
 export type {MedMcqaRecord, MedQaRecord, MmluRecord, PubMedQaRecord, PubTatorDocument, PubTatorMention} from './datasets/importers.js'
 export {ensureSyntheticModel, parseQuants, QUANT_TYPES, resolveBenchModels, resolveModelReference, SYNTHETIC_SHAPES, SYNTHETIC_WEIGHTS_SEED} from './models.js'
 export type {BenchModelSpec, Quant, ResolveBenchModelsOptions, SyntheticModelOptions} from './models.js'
-export {goldSpans, locateMentions, nerSchema, normalizeNerLabel, runNer, scoreSpans} from './ner.js'
+export {goldSpans, locateMentions, nerExamples, nerSchema, normalizeNerLabel, runNer, scoreSpans} from './ner.js'
 export type {LabeledSpan, NerFigures, PrfFigures, RunNerOptions} from './ner.js'
-export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './datasets/prompts.js'
+export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem, withShots} from './datasets/prompts.js'
 export type {ChoiceItem} from './datasets/prompts.js'
-export {BENCH_SCHEMA_VERSION} from './record.js'
-export type {AccuracyRecord, BenchRecord, DeidRecord, BenchRecordBase, ModelIdentity, NerRecord, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'
+export {BENCH_SCHEMA_VERSION, buildRecordBase} from './record.js'
+export type {AccuracyRecord, BenchRecord, BenchRecordBase, DeidRecord, LoraIdentity, ModelIdentity, NerRecord, RecordBaseOptions, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'
 export {runInterleaved} from './rounds.js'
 export type {InterleavedRound, RoundProgram, RunInterleavedOptions} from './rounds.js'
 export {mean, median, precisionRecallF1, ratioOfMedians, sampleStandardDeviation, summarize, wilsonInterval, Z_95} from './stats.js'

@@ -1,4 +1,4 @@
-import type {Engine, JsonSchema} from '../engine/index.js'
+import type {ChatExample, Engine, JsonSchema} from '../engine/index.js'
 import {AppError, EngineError, InputError, InterruptedError} from '../errors/index.js'
 import type {PubTatorDocument} from './datasets/importers.js'
 import {precisionRecallF1} from './stats.js'
@@ -137,9 +137,31 @@ export function nerSchema(labels: readonly string[]): JsonSchema {
   } as JsonSchema
 }
 
+/**
+ * Few-shot turns from solved documents: the document's text, and as the reply its gold mentions (labels normalized,
+ * each distinct mention once, in text order, within the schema's bounds) as the extraction JSON.
+ */
+export function nerExamples(documents: readonly PubTatorDocument[], labels: readonly string[]): ChatExample[] {
+  return documents.map((document) => {
+    const seen = new Set<string>()
+    const entities: Array<{text: string; label: string}> = []
+    for (const span of goldSpans(document).sort((a, b) => a.start - b.start)) {
+      const text = document.text.slice(span.start, span.end)
+      const key = `${span.label}\u0000${text}`
+      if (!labels.includes(span.label) || seen.has(key) || text.length > 80 || entities.length >= 40) continue
+      seen.add(key)
+      entities.push({text, label: span.label})
+    }
+
+    return {user: document.text, reply: JSON.stringify({entities})}
+  })
+}
+
 /** Options of {@link runNer}. */
 export interface RunNerOptions {
   engine: Engine
+  /** Solved documents shown before each document as few-shot turns (see {@link nerExamples}); default none. */
+  shots?: readonly PubTatorDocument[]
   /** Labels to extract; default: the labels present in the corpus. */
   labels?: string[]
   /** Generated tokens per document; default 512. */
@@ -160,12 +182,14 @@ export async function runNer(documents: readonly PubTatorDocument[], options: Ru
   const labels = options.labels ?? [...new Set(gold.flat().map((span) => span.label))].sort()
   const schema = nerSchema(labels.length > 0 ? labels : ['Disease'])
   const system = `Extract every ${labels.map((label) => label.toLowerCase()).join(' and ')} mention from the text. Copy each mention exactly as written. Reply with JSON.`
+  const examples = options.shots?.length ? nerExamples(options.shots, labels) : undefined
   const predicted: LabeledSpan[][] = []
   let failed = 0
   for (const document of documents) {
     if (options.signal?.aborted) throw new InterruptedError()
     try {
-      const generation = await options.engine.chat({system, user: document.text, maxTokens: options.maxTokens ?? 512, temperature: 0, seed: options.seed, schema, signal: options.signal})
+      const request = {system, examples, user: document.text, maxTokens: options.maxTokens ?? 512, temperature: 0, seed: options.seed, schema, signal: options.signal}
+      const generation = await options.engine.chat(request)
       const entities = ((generation.json as {entities?: Array<{text: string; label: string}>})?.entities ?? []).filter((entity) => labels.includes(entity.label))
       predicted.push(locateMentions(document.text, entities))
     } catch (error) {

@@ -1,6 +1,8 @@
+import type {BenchModelInfo} from '../engine/index.js'
 import type {TaskAccuracy, ScoringMode} from './accuracy.js'
 import type {DeidFigures} from './deid/score.js'
-import type {HardwareFingerprint} from './fingerprint.js'
+import {fingerprintHardware, type FileIdentity, type HardwareFingerprint} from './fingerprint.js'
+import type {BenchModelSpec} from './models.js'
 import type {NerFigures} from './ner.js'
 import type {Summary} from './stats.js'
 
@@ -38,6 +40,8 @@ export interface BenchRecordBase {
   /** ISO 8601 time the record was written. */
   timestamp: string
   model: ModelIdentity
+  /** The LoRA adapters the model ran with (`bench --lora`); absent when none. */
+  lora?: LoraIdentity[]
   /** `q4`/`q8`/`q16`, or the file type of a user's model in lower case (`q4_k_m`). */
   quant: string
   synthetic: boolean
@@ -134,7 +138,8 @@ export interface AccuracyRecord extends BenchRecordBase {
 export interface NerRecord extends BenchRecordBase {
   kind: 'ner'
   task: string
-  settings: {limit: number | null; maxTokens: number}
+  /** `shots`: solved documents before each one (BC5CDR's dev split for `ner`); absent in records of older versions. */
+  settings: {limit: number | null; maxTokens: number; shots?: number}
   ner: NerFigures
   files: string[]
 }
@@ -151,3 +156,48 @@ export interface DeidRecord extends BenchRecordBase {
 
 /** One NDJSON line of `jsl-med bench`. */
 export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | SpeedRecord
+
+/** A LoRA adapter a record's model ran with: the path as given, its scale and sha256. */
+export interface LoraIdentity {
+  path: string
+  scale: number
+  sha256: string
+}
+
+/** What {@link buildRecordBase} puts into every record of one model. */
+export interface RecordBaseOptions {
+  spec: BenchModelSpec
+  identity: FileIdentity
+  info: BenchModelInfo
+  jslMedVersion: string
+  runId: string
+  seed: number
+  threads: number
+  /** The adapters applied (`bench --lora`); absent for the model as it is. */
+  lora?: readonly LoraIdentity[]
+}
+
+/** The fields of a record that say what ran where (all but the timestamp and duration). */
+export async function buildRecordBase(options: RecordBaseOptions): Promise<Omit<BenchRecordBase, 'durationMs' | 'timestamp'>> {
+  const {spec, identity, info} = options
+  return {
+    schemaVersion: BENCH_SCHEMA_VERSION,
+    runId: options.runId,
+    model: {
+      id: spec.id,
+      path: spec.path,
+      sha256: identity.sha256,
+      sizeBytes: identity.sizeBytes,
+      fileType: info.fileType,
+      architecture: info.architecture,
+      ...(info.parameterCount === undefined ? {} : {parameterCount: info.parameterCount}),
+      ...(spec.shape ? {shape: spec.shape} : {}),
+    },
+    ...(options.lora?.length ? {lora: [...options.lora]} : {}),
+    quant: spec.quant ?? info.fileType.toLowerCase(),
+    synthetic: spec.synthetic,
+    hardware: await fingerprintHardware(options.threads, info),
+    software: {jslMed: options.jslMedVersion, nodeLlamaCpp: info.nodeLlamaCppVersion, llamaCpp: info.llamaCpp, node: process.version},
+    seed: options.seed,
+  }
+}

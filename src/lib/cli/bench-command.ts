@@ -61,6 +61,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       limit: flags.limit,
       scoring: flags.scoring,
       shots: flags.shots,
+      lora: flags.lora,
       contextSize: flags['context-size'],
       maxTokens: flags['max-tokens'],
       cacheDir: context.cacheDir,

@@ -1,6 +1,9 @@
+import {existsSync} from 'node:fs'
+
 import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, SYNTHETIC_SHAPES} from '../bench/index.js'
+import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, MAX_SHOTS, SYNTHETIC_SHAPES} from '../bench/index.js'
+import type {LoraAdapter} from '../engine/index.js'
 import type {BaseCommand} from './base-command.js'
 
 const number = Flags.custom<number>({
@@ -21,6 +24,39 @@ const parallelFlag = Flags.custom<'auto' | number>({
     return value
   },
 })
+
+/**
+ * Parses `--lora FILE[:SCALE]`: a GGUF LoRA adapter and its scale (default 1; a path that itself ends in `:<number>`
+ * needs the scale written out). A file that does not exist is a usage error (exit 2).
+ */
+export function parseLoraSpec(input: string): LoraAdapter {
+  const match = /^(.+):(-?\d+(?:\.\d+)?)$/.exec(input)
+  const adapter: LoraAdapter = match ? {path: match[1], scale: Number(match[2])} : {path: input}
+  if (!existsSync(adapter.path)) throw new Errors.CLIError(`LoRA adapter not found: ${adapter.path}`, {suggestions: ['Give --lora FILE[:SCALE], e.g. --lora adapter.gguf:0.8']})
+  return adapter
+}
+
+const loraFlag = Flags.custom<LoraAdapter>({parse: async (input) => parseLoraSpec(input)})
+
+/** `--lora FILE[:SCALE]` (repeatable): LoRA adapters applied to the model, for every command that runs a text model. */
+export const loraFlags = {
+  lora: loraFlag({
+    multiple: true,
+    helpValue: 'FILE[:SCALE]',
+    description: 'LoRA adapter in GGUF form (llama.cpp convert_lora_to_gguf.py) applied to the model, with its scale (default 1; 0 turns it off). Repeatable. It must match the model\'s architecture and shapes, else exit 7.',
+    helpGroup: 'MODEL',
+  }),
+}
+
+/** `--examples FILE`: few-shot examples, for the text task commands that take them (summarize, ner, soap, extract). */
+export const examplesFlags = {
+  examples: Flags.string({
+    description:
+      'NDJSON of few-shot examples, one {"input": TEXT, "output": {…}} a line, output in this command\'s own output shape; shown to the model after the instructions, in the prompt prefix every record shares. Checked at start: a bad line is a usage error naming it.',
+    helpValue: 'FILE',
+    helpGroup: 'GENERATION',
+  }),
+}
 
 /** `--gpu` and `--threads`: how llama.cpp runs, shared by the task commands and `bench`. */
 export const runtimeFlags = {
@@ -49,6 +85,7 @@ export const modelFlags = {
     helpGroup: 'MODEL',
   })(),
   ...runtimeFlags,
+  ...loraFlags,
   'context-size': Flags.integer({helpValue: 'N', description: "Context size per sequence, in tokens. [default: the model's, at most 4096]", min: 64, helpGroup: 'MODEL'}),
   parallel: parallelFlag({
     helpValue: 'auto|N',
@@ -127,6 +164,15 @@ export const taskFlags = {...modelFlags, ...generationFlags, ...recordFlags}
 /** The parsed values of {@link taskFlags} plus the base flags, as oclif infers them from the definitions. */
 export type TaskFlagValues = Interfaces.InferredFlags<typeof taskFlags & typeof BaseCommand.baseFlags>
 
+/** `--shots 0,3`: distinct whole numbers from 0 to MAX_SHOTS. */
+const shotsFlag = Flags.custom<number[]>({
+  parse: async (input) => {
+    const counts = input.split(',').map((part) => part.trim())
+    if (counts.some((count) => !/^\d+$/.test(count) || Number(count) > MAX_SHOTS)) throw new Errors.CLIError(`Expected shot counts from 0 to ${MAX_SHOTS}, e.g. 0,3, but received: ${input}`)
+    return [...new Set(counts.map(Number))].sort((a, b) => a - b)
+  },
+})
+
 const percent = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
@@ -141,6 +187,12 @@ export const benchFlags = {
   synthetic: Flags.option({options: SYNTHETIC_SHAPES, description: 'Measure a random-weight model of this shape (written once into the cache).', helpGroup: 'MODEL'})(),
   quant: Flags.string({description: 'Quantizations of the --synthetic model: q4 (Q4_0), q8 (Q8_0), q16 (F16). [default: q4]', helpValue: 'q4,q8,q16', helpGroup: 'MODEL'}),
   gpu: runtimeFlags.gpu,
+  lora: loraFlag({
+    multiple: true,
+    helpValue: 'FILE[:SCALE]',
+    description: 'LoRA adapter in GGUF form (repeatable): each model is measured as it is, then again with the adapters applied; the records carry each adapter\'s sha256.',
+    helpGroup: 'MODEL',
+  }),
   threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: speed tests: what the cores free before each model loads allow; other tasks: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
   tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
   repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),
@@ -152,7 +204,13 @@ export const benchFlags = {
   'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
   limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
-  shots: Flags.integer({description: 'MMLU few-shot examples from the dev split (0-5). [default: 0]', min: 0, max: 5, default: 0, helpValue: 'N', helpGroup: 'TASKS'}),
+  shots: shotsFlag({
+    description:
+      'Few-shot counts, each scored in one run, e.g. 0,3: solved examples before each question or document. MMLU takes its dev rows (0-5); ner the first K documents of BC5CDR dev; medqa, medmcqa, pubmedqa and ner-ncbi the first K of their file, which are then not scored at any count (N is the same for every count).',
+    default: [0],
+    helpValue: 'K,…',
+    helpGroup: 'TASKS',
+  }),
   'context-size': Flags.integer({description: "Context for accuracy and NER, in tokens. [default: the model's, at most 4096]", min: 64, helpValue: 'N', helpGroup: 'TASKS'}),
   'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring) or NER document. [default: 16 / 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),

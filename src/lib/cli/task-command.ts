@@ -1,5 +1,5 @@
 import {isPhiCategory, parseIdPattern, type DeidMode} from '../deid/index.js'
-import type {Engine, EngineOptions} from '../engine/index.js'
+import type {ChatExample, Engine, EngineOptions} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {countRecords, openInputs, type RecordSource} from '../io/index.js'
 import type {RunSummary} from '../pipeline/index.js'
@@ -23,6 +23,8 @@ export interface TaskCommandHooks {
   countRecords?: () => Promise<number | undefined>
   /** The file arguments (see taskArgs), read instead of `--input`. */
   files?: string[]
+  /** Few-shot turns of `--examples` (see `readExamples`). */
+  examples?: readonly ChatExample[]
 }
 
 /**
@@ -46,11 +48,13 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       model: flags.model,
       gpu: flags.gpu,
       threads: flags.threads,
+      lora: flags.lora,
       contextSize: flags['context-size'],
       parallel: flags.parallel,
       maxTokens: flags['max-tokens'],
       temperature: flags.temperature,
       seed: flags.seed,
+      examples: hooks.examples,
       tokenTimeoutMs: flags['token-timeout'] === undefined ? undefined : flags['token-timeout'] * 1000,
       field: flags.field,
       idField: flags['id-field'],

@@ -15,6 +15,13 @@ export type EngineLogger = (level: EngineLogLevel, message: string) => void
 /** Which GPU backend to use; `off` runs on the CPU only. */
 export type GpuChoice = 'auto' | 'cuda' | 'metal' | 'off' | 'vulkan'
 
+/** A LoRA adapter to apply: a GGUF adapter file and its scale. */
+export interface LoraAdapter {
+  path: string
+  /** Multiplies the adapter's update (llama.cpp: scale × alpha / rank); default 1. */
+  scale?: number
+}
+
 /** Options of {@link createEngine}. */
 export interface EngineOptions {
   /** `llama` runs a GGUF in llama.cpp; `echo` is a deterministic stand-in without a model. Default `llama`. */
@@ -33,6 +40,12 @@ export interface EngineOptions {
   /** Sequences (parallel generations) in the one context; default 1. */
   sequences?: number
   /**
+   * LoRA adapters (GGUF, llama.cpp's format) applied to the context, each with its scale (default 1; 0 leaves the
+   * model as it is). An adapter made for another architecture or shape fails with an EngineError E_LORA (exit 7).
+   * Default none.
+   */
+  lora?: readonly LoraAdapter[]
+  /**
    * Called after the model is loaded and before the context is allocated, with what the context will need;
    * throws (e.g. a ResourceError) to refuse a `--parallel` that will not fit. Default: only llama.cpp's own check.
    */
@@ -50,9 +63,22 @@ export interface EngineOptions {
   tokenTimeoutMs?: number
 }
 
-/** One chat turn to generate: a system prompt and a user message. */
+/** A worked example shown to the model before the user message: a user turn and the model's reply to it. */
+export interface ChatExample {
+  user: string
+  /** The reply, as the model should write it (for structured tasks, the JSON text). */
+  reply: string
+}
+
+/** One chat turn to generate: a system prompt, optional few-shot examples, and a user message. */
 export interface ChatRequest {
   system: string
+  /**
+   * Few-shot turns between the system prompt and the user message. They belong to the prompt prefix every record
+   * shares, so an engine that reuses that prefix evaluates their tokens once per sequence, not once per record.
+   * Default none.
+   */
+  examples?: readonly ChatExample[]
   user: string
   /** Upper bound of generated tokens. */
   maxTokens: number
@@ -62,6 +88,12 @@ export interface ChatRequest {
   seed?: number
   /** Constrains the output to JSON matching this schema; the result is then parsed into `json`. */
   schema?: JsonSchema
+  /**
+   * A GBNF grammar (e.g. from `jsonSchemaToGbnf`) that constrains the output instead of the grammar node-llama-cpp
+   * derives from `schema`, for schemas it cannot enforce exactly (`required`, `anyOf`, `$ref`). The output is then
+   * parsed as JSON and checked against `schema` with `validateJsonValue`. Default: derived from `schema`.
+   */
+  grammar?: string
   /**
    * With a schema: resolve instead of rejecting with E_OUTPUT_INVALID when the output does not validate (cut off
    * at maxTokens, or a string over maxLength because of multi-byte characters). `json` is then unset and `text`
@@ -110,6 +142,8 @@ export interface EngineInfo {
   trainContextSize?: number
   /** The llama.cpp binary that runs the model (llama engines only; `JSL_MED_LLAMA_BINARY` picks it). */
   binary?: LlamaBinary
+  /** LoRA adapters applied, as given (llama engines only). */
+  lora?: readonly LoraAdapter[]
 }
 
 /**
@@ -121,7 +155,7 @@ export interface Engine {
   /** Counts the tokens of plain text (no template). */
   countTokens(text: string): number
   /** Counts the tokens of the prompt a request renders to, template included. */
-  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number
+  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number
   /** Generates one reply. Rejects with an AppError (InputError when the prompt does not fit). */
   chat(request: ChatRequest): Promise<Generation>
   /** Frees the model and context; idempotent. */

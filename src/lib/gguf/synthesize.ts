@@ -108,14 +108,15 @@ export function validateShape(shape: ModelShape, tensorType?: TensorType): void 
   }
 }
 
-interface TensorLayout {
+/** One tensor of a synthesized model: its name, ggml dims (ne[0] first) and whether it is a norm weight. */
+export interface TensorLayout {
   name: string
   dims: number[]
   isNorm: boolean
 }
 
-// Names and ggml dims (ne[0] first) as llama.cpp's llama graph loads them.
-function tensorLayout(shape: ModelShape): TensorLayout[] {
+/** The tensors of a llama model of this shape: names and ggml dims (ne[0] first) as llama.cpp loads them. */
+export function tensorLayout(shape: ModelShape): TensorLayout[] {
   const {embeddingLength: embd, feedForwardLength: ff, vocabSize: vocab} = shape
   const kvDim = (embd / shape.headCount) * shape.headCountKv
   const layout: TensorLayout[] = []

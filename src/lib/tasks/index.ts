@@ -16,3 +16,6 @@ export {askImage, createVlmTask, labelsSchema, LABELS_LIMITS, parseLabelList, re
 export type {ImageQuestion, SingleImageSourceOptions, VlmResult, VlmTaskOptions} from './vlm/index.js'
 export {createDeidTask} from './deid/index.js'
 export type {DeidResult, DeidTaskOptions, MapEntry} from './deid/index.js'
+export {createExtractTask, mergeExtractions, collectEvidence, boundSchema, DEFAULT_SCHEMA_BOUNDS, parseConciseSchema, readExtractSchema, renderExtraction} from './extract/index.js'
+export type {Evidence, EvidenceResult, ExtractResult, ExtractTaskOptions, SchemaBounds} from './extract/index.js'
+export {checkExampleOutput, readExamples} from './examples.js'

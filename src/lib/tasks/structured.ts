@@ -35,14 +35,30 @@ export interface ChunkReply {
   reply: StructuredReply
 }
 
+/** What else a structured call may carry: a GBNF grammar that enforces the schema exactly. */
+export interface StructuredExtras {
+  grammar?: string
+}
+
 /**
  * Asks for structured output about `text`: in one call when it fits the context, else one call per part (cut on
- * section and paragraph boundaries, see `chunksForPrompt`), run concurrently on the engine's sequences.
+ * section and paragraph boundaries, see `chunksForPrompt`), run concurrently on the engine's sequences. The few-shot
+ * examples of `settings` come between the system prompt and each part, and count against the context.
  */
-export async function chatJsonPerChunk(text: string, system: string, schema: JsonSchema, {engine, settings, signal}: TaskContext): Promise<ChunkReply[]> {
-  const chunks = chunksForPrompt(engine, system, text, settings.maxTokens)
+export async function chatJsonPerChunk(
+  text: string,
+  system: string,
+  schema: JsonSchema,
+  {engine, settings, signal}: TaskContext,
+  extras: StructuredExtras = {},
+): Promise<ChunkReply[]> {
+  const examples = settings.examples?.length ? settings.examples : undefined
+  const chunks = chunksForPrompt(engine, {system, examples}, text, settings.maxTokens)
   return Promise.all(
-    chunks.map(async (chunk) => ({chunk, reply: await chatJson(engine, {...settings, system, user: text.slice(chunk.start, chunk.end), schema, signal})})),
+    chunks.map(async (chunk) => ({
+      chunk,
+      reply: await chatJson(engine, {...settings, system, examples, grammar: extras.grammar, user: text.slice(chunk.start, chunk.end), schema, signal}),
+    })),
   )
 }
 

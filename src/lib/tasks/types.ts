@@ -1,4 +1,4 @@
-import type {Engine} from '../engine/index.js'
+import type {ChatExample, Engine} from '../engine/index.js'
 
 /** Generation settings every task command shares (flags of the same names). */
 export interface TaskSettings {
@@ -8,6 +8,11 @@ export interface TaskSettings {
   temperature: number
   /** Sampling seed, used when temperature > 0. */
   seed?: number
+  /**
+   * Few-shot turns (`--examples`, see `readExamples`), placed after the system prompt of the task's main call, so that
+   * they are part of the prefix every record shares. Default none.
+   */
+  examples?: readonly ChatExample[]
 }
 
 /** What a task gets for one record. */
@@ -49,4 +54,10 @@ export interface Task<Result = unknown> {
    * Default false.
    */
   structured?: boolean
+  /**
+   * Turns a few-shot example (an input text and an output in the command's output shape: the fields it adds to a
+   * record) into the reply the model should give, checking it; throws an Error saying what is wrong (never the text).
+   * Tasks without it do not take `--examples`.
+   */
+  exampleReply?(input: string, output: Record<string, unknown>): string
 }

@@ -4,17 +4,16 @@ import {
   createEngine as createDefaultEngine,
   openBenchModel as openDefaultBenchModel,
   type BenchModel,
-  type BenchModelInfo,
   type Engine,
   type EngineLogger,
   type EngineOptions,
   type GpuChoice,
+  type LoraAdapter,
 } from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {
   ACCURACY_TASKS,
-  BENCH_SCHEMA_VERSION,
-  fingerprintHardware,
+  buildRecordBase,
   identifyFile,
   loadChoiceItems,
   loadNerCorpus,
@@ -30,10 +29,9 @@ import {
   type BenchRecordBase,
   type BenchTaskName,
   type ChoiceItem,
-  type FileIdentity,
   type NerRecord,
   type NerTaskName,
-  type PubTatorDocument,
+  type NerCorpus,
   type ScoreItemsOptions,
   type ScoringMode,
   type TaskAccuracy,
@@ -73,8 +71,16 @@ export interface RunBenchOptions {
   limit?: number
   /** Default `loglik`. */
   scoring?: ScoringMode
-  /** MMLU few-shot examples (0–5); default 0. */
-  shots?: number
+  /**
+   * Few-shot counts, each scored in this run (e.g. `[0, 3]`): MMLU takes its dev rows, `ner` BC5CDR's dev split, the
+   * other tasks the head of their file, which is then not scored for any count (see loadChoiceItems). Default `[0]`.
+   */
+  shots?: number | readonly number[]
+  /**
+   * LoRA adapters: every model is benchmarked as it is, then again with these applied (records carry their sha256),
+   * so that a run compares the model, few-shot prompts and the adapter. Default none.
+   */
+  lora?: readonly LoraAdapter[]
   /** Context size for accuracy and NER; default: the model's, at most 4096. */
   contextSize?: number
   /** Generated tokens per question (`generate`, default 16) or per document (NER, default 512). */
@@ -124,16 +130,20 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     }, 'E_NO_DATA')
   }
 
-  const questions = new Map<AccuracyTaskName, {items: ChoiceItem[]; files: string[]}>()
-  for (const task of accuracyTasks) {
-    progress(`reading ${task}`)
-    questions.set(task, await loadChoiceItems(task, options.dataDir!, {limit: options.limit, shots: options.shots}))
-  }
+  const shotCounts = [...new Set(typeof options.shots === 'number' ? [options.shots] : (options.shots ?? [0]))].sort((a, b) => a - b)
+  const heldOut = Math.max(...shotCounts)
+  const questions = new Map<string, {items: ChoiceItem[]; files: string[]}>()
+  const corpora = new Map<string, NerCorpus>()
+  for (const shots of shotCounts) {
+    for (const task of accuracyTasks) {
+      progress(`reading ${task}`)
+      questions.set(`${task} ${shots}`, await loadChoiceItems(task, options.dataDir!, {limit: options.limit, shots, heldOut}))
+    }
 
-  const corpora = new Map<NerTaskName, {documents: PubTatorDocument[]; file: string}>()
-  for (const task of nerTasks) {
-    progress(`reading ${task}`)
-    corpora.set(task, await loadNerCorpus(task, options.dataDir!, options.limit))
+    for (const task of nerTasks) {
+      progress(`reading ${task}`)
+      corpora.set(`${task} ${shots}`, await loadNerCorpus(task, options.dataDir!, {limit: options.limit, shots, heldOut}))
+    }
   }
 
   const deidCorpus = deidTasks.length > 0 ? await loadDeidCorpus(options.dataDir!, {limit: options.limit, seed: options.seed}) : undefined
@@ -151,17 +161,22 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   try {
     if (options.busyCores) progress(`starting ${options.busyCores} busy ${options.busyCores === 1 ? 'core' : 'cores'}`)
     busy = options.busyCores ? await startBusyCores(options.busyCores) : undefined
-    for (const spec of options.models) await benchModel(spec)
+    const lora = options.lora?.length ? options.lora : undefined
+    for (const spec of options.models) {
+      await benchModel(spec)
+      if (lora) await benchModel(spec, lora)
+    }
   } finally {
     await busy?.stop()
   }
 
   return records
 
-  async function benchModel(spec: BenchModelSpec): Promise<void> {
-    const label = spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id
+  async function benchModel(spec: BenchModelSpec, lora?: readonly LoraAdapter[]): Promise<void> {
+    const label = `${spec.synthetic ? `${spec.id} ${spec.quant}` : spec.id}${lora ? ' + LoRA' : ''}`
     progress(`${label}: hashing`)
     const identity = await identifyFile(spec.path, options.cacheDir)
+    const loraIdentities = lora && (await Promise.all(lora.map(async ({path, scale}) => ({path, scale: scale ?? 1, sha256: (await identifyFile(path, options.cacheDir)).sha256}))))
     // Measured before loading, so that the load's own work does not count as another process's.
     const freeCores = options.threads === undefined && options.tasks.includes('speed') ? await measureFreeCores(cpu.physicalCores) : undefined
     progress(`${label}: loading`)
@@ -170,41 +185,45 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       threads: loadThreads,
       gpu: options.gpu,
       contextSize: options.contextSize,
+      lora,
       logger,
       verbose: options.verbose,
       signal: options.signal,
     })
     let base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>
-    const accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
+    let accuracies: Array<{task: AccuracyTaskName; accuracy: TaskAccuracy; durationMs: number}> = []
     // The medical group pools the questions of the tasks just scored (lm-eval micro-averages groups).
-    const emitGroup = async (): Promise<void> => {
+    const emitGroup = async (shots: number): Promise<void> => {
       if (accuracies.length < 2) return
       const sum = (pick: (part: (typeof accuracies)[number]) => number): number => accuracies.reduce((total, part) => total + pick(part), 0)
       const record = accuracyRecord({...stamp(base, performance.now()), durationMs: sum((part) => part.durationMs)}, MEDICAL_GROUP, {
         ...microAverage(accuracies.map(({accuracy}) => accuracy)),
         truncated: sum((part) => part.accuracy.truncated),
         unanswered: sum((part) => part.accuracy.unanswered),
-      }, options, scoring)
+      }, options, scoring, shots)
       record.tasks = accuracies.map(({task}) => task)
       await emit(record)
     }
 
     // Every accuracy task, then the group record; the scorer is the bench model (loglik) or a chat engine (generate).
     const scoreAccuracyTasks = async (scorer: Pick<ScoreItemsOptions, 'engine' | 'maxTokens' | 'mode' | 'scorer' | 'seed'>): Promise<void> => {
-      for (const task of accuracyTasks) {
-        const {items, files} = questions.get(task)!
-        const started = performance.now()
-        const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`)})
-        const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, files)
-        accuracies.push({task, accuracy, durationMs: record.durationMs})
-        await emit(record)
-      }
+      for (const shots of shotCounts) {
+        accuracies = []
+        for (const task of accuracyTasks) {
+          const {items, files} = questions.get(`${task} ${shots}`)!
+          const started = performance.now()
+          const {accuracy} = await scoreItems(items, {...scorer, signal: options.signal, onItem: (done, total) => progress(`${label}: ${task} ${shotName(shots)}${done}/${total}`)})
+          const record = accuracyRecord(stamp(base, started), task, accuracy, options, scoring, shots, files)
+          accuracies.push({task, accuracy, durationMs: record.durationMs})
+          await emit(record)
+        }
 
-      await emitGroup()
+        await emitGroup(shots)
+      }
     }
 
     try {
-      base = await recordBase(spec, identity, model.info, options, runId, seed, loadThreads)
+      base = await buildRecordBase({spec, identity, info: model.info, jslMedVersion: options.jslMedVersion, runId, seed, threads: loadThreads, lora: loraIdentities})
       if (options.tasks.includes('speed')) {
         const {promptThreads, threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
         progress(`${label}: choosing threads`)
@@ -243,6 +262,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
         gpu: options.gpu,
         threads: options.threads,
         contextSize: options.contextSize,
+        lora,
         sequences: 1,
         logger,
         verbose: options.verbose,
@@ -251,26 +271,23 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       try {
         if (scoring === 'generate') await scoreAccuracyTasks({mode: 'generate', engine, maxTokens: options.maxTokens ?? 16, seed})
 
-        for (const task of nerTasks) {
-          const {documents, file} = corpora.get(task)!
-          const started = performance.now()
-          const ner = await runNer(documents, {
-            engine,
-            maxTokens: options.maxTokens ?? 512,
-            seed,
-            signal: options.signal,
-            onItem: (done, total) => progress(`${label}: ${task} ${done}/${total}`),
-            onDocumentError: (pmid, error) => logger('debug', `${task} PMID ${pmid}: [${error.code}] ${error.message}`),
-          })
-          const record: NerRecord = {
-            ...stamp(base, started),
-            kind: 'ner',
-            task,
-            settings: {limit: options.limit ?? null, maxTokens: options.maxTokens ?? 512},
-            ner,
-            files: [file],
+        for (const shots of shotCounts) {
+          for (const task of nerTasks) {
+            const {documents, file, shotPool, shotFile} = corpora.get(`${task} ${shots}`)!
+            const started = performance.now()
+            const ner = await runNer(documents, {
+              engine,
+              shots: shotPool,
+              maxTokens: options.maxTokens ?? 512,
+              seed,
+              signal: options.signal,
+              onItem: (done, total) => progress(`${label}: ${task} ${shotName(shots)}${done}/${total}`),
+              onDocumentError: (pmid, error) => logger('debug', `${task} PMID ${pmid}: [${error.code}] ${error.message}`),
+            })
+            const settings = {limit: options.limit ?? null, maxTokens: options.maxTokens ?? 512, shots}
+            const files = shotFile && shotFile !== file ? [file, shotFile] : [file]
+            await emit({...stamp(base, started), kind: 'ner', task, settings, ner, files} satisfies NerRecord)
           }
-          await emit(record)
         }
 
         if (deidCorpus) {
@@ -289,12 +306,15 @@ function stamp(base: Omit<BenchRecordBase, 'durationMs' | 'timestamp'>, started:
   return {...base, timestamp: new Date().toISOString(), durationMs: Math.round(performance.now() - started)}
 }
 
+const shotName = (shots: number): string => (shots > 0 ? `${shots}-shot ` : '')
+
 function accuracyRecord(
   base: BenchRecordBase,
   task: string,
   accuracy: TaskAccuracy,
   options: RunBenchOptions,
   scoring: ScoringMode,
+  shots: number,
   files?: string[],
 ): AccuracyRecord {
   return {
@@ -304,41 +324,11 @@ function accuracyRecord(
     settings: {
       scoring,
       limit: options.limit ?? null,
-      shots: options.shots ?? 0,
+      shots,
       contextSize: options.contextSize ?? null,
       maxTokens: scoring === 'generate' ? (options.maxTokens ?? 16) : null,
     },
     accuracy,
     ...(files ? {files} : {}),
-  }
-}
-
-async function recordBase(
-  spec: BenchModelSpec,
-  identity: FileIdentity,
-  info: BenchModelInfo,
-  options: RunBenchOptions,
-  runId: string,
-  seed: number,
-  threads: number,
-): Promise<Omit<BenchRecordBase, 'durationMs' | 'timestamp'>> {
-  return {
-    schemaVersion: BENCH_SCHEMA_VERSION,
-    runId,
-    model: {
-      id: spec.id,
-      path: spec.path,
-      sha256: identity.sha256,
-      sizeBytes: identity.sizeBytes,
-      fileType: info.fileType,
-      architecture: info.architecture,
-      ...(info.parameterCount === undefined ? {} : {parameterCount: info.parameterCount}),
-      ...(spec.shape ? {shape: spec.shape} : {}),
-    },
-    quant: spec.quant ?? info.fileType.toLowerCase(),
-    synthetic: spec.synthetic,
-    hardware: await fingerprintHardware(threads, info),
-    software: {jslMed: options.jslMedVersion, nodeLlamaCpp: info.nodeLlamaCppVersion, llamaCpp: info.llamaCpp, node: process.version},
-    seed,
   }
 }

@@ -1,7 +1,9 @@
 import type {Writable} from 'node:stream'
 
 import {openAuditLog, type AuditLog} from '../audit/index.js'
-import {createEngine, type Engine, type EngineLogger, type EngineOptions, type GpuChoice} from '../engine/index.js'
+import {createHash} from 'node:crypto'
+
+import {createEngine, type ChatExample, type Engine, type EngineLogger, type EngineOptions, type GpuChoice, type LoraAdapter} from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type ParallelDecision, type RunSummary} from '../pipeline/index.js'
@@ -21,6 +23,8 @@ export interface RunTaskOptions {
   gpu: GpuChoice
   /** CPU threads; default: the engine's choice. */
   threads?: number
+  /** LoRA adapters applied to the model (their sha256 goes into the audit log); default none. */
+  lora?: readonly LoraAdapter[]
   /** Context per sequence, in tokens; default: the model's, capped by the engine. */
   contextSize?: number
   /**
@@ -32,6 +36,8 @@ export interface RunTaskOptions {
   maxTokens: number
   temperature: number
   seed?: number
+  /** Few-shot turns (`--examples`, see `readExamples`) in the prompt prefix of every record; default none. */
+  examples?: readonly ChatExample[]
   /** A generation without a token for this long fails as stalled; default: the engine's (120 s). */
   tokenTimeoutMs?: number
   /** Input field holding the text, and the one holding the id. */
@@ -123,12 +129,15 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
 
     options.onProgress?.({stage: 'loading', model: modelPath ?? options.engine})
     const modelSha256 = options.auditPath && options.engine === 'llama' ? sha256File(modelPath!) : undefined
+    const lora = options.lora?.length ? options.lora : undefined
+    const loraSha256 = options.auditPath && lora ? Promise.all(lora.map(async ({path, scale}) => ({path, scale: scale ?? 1, sha256: await sha256File(path)}))) : undefined
     const create = options.createEngine ?? createEngine
     const opened = await createEngineForParallel(options.parallel, options.engine, (sequences, checkFit) => create({
       kind: options.engine,
       modelPath,
       gpu: options.gpu,
       threads: options.threads,
+      lora,
       contextSize: options.contextSize,
       sequences,
       logger: log,
@@ -139,12 +148,15 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     }), log)
     engine = opened.engine
     log('debug', `engine: ${JSON.stringify(engine.info)}`)
-    const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed}
+    const examples = options.examples?.length ? options.examples : undefined
+    const settings = {maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed, ...(examples ? {examples} : {})}
     // `-j auto` records per line the records at once the line's record ran with, and the sequences loaded.
     const parameters: Record<string, unknown> = {...settings, contextSize: engine.info.contextSize, parallel: options.parallel, field: options.field}
+    // The audit log never holds text, so examples are told by their count and digest.
+    if (examples) parameters.examples = {count: examples.length, sha256: createHash('sha256').update(JSON.stringify(examples)).digest('hex')}
     if (options.parallel === 'auto') parameters.sequences = opened.sequences
     if (options.auditPath) {
-      audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, parameters})
+      audit = await openAuditLog(options.auditPath, {task: task.name, engine: engine.info.kind, modelSha256: await modelSha256, lora: await loraSha256, parameters})
     }
 
     const resumingInPlace = resume !== undefined && options.resumeFrom === options.outputPath

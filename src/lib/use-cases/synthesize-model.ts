@@ -4,7 +4,9 @@ import {ConfigError, UsageError} from '../errors/index.js'
 import {
   parseShape,
   synthesizeModel,
+  synthesizeLora,
   synthesizeProjector,
+  type SynthesizeLoraResult,
   type SynthesizeProjectorResult,
   type SynthesizeResult,
   type TensorType,
@@ -22,6 +24,8 @@ export interface SynthesizeTryModelOptions {
   seed?: number
   /** Also write a vision projector (`mmproj-<file name>`) next to the model, sized for it. Default `false`. */
   projector?: boolean
+  /** Also write a LoRA adapter (`lora-<file name>`, rank 4) next to the model, shaped for it. Default `false`. */
+  lora?: boolean
   /** Called while the model is written, with bytes written and the final size. */
   onProgress?: (writtenBytes: number, totalBytes: number) => void
 }
@@ -31,6 +35,8 @@ export interface SynthesizeTryModelResult {
   model: SynthesizeResult
   /** The projector, when asked for; `vlm -m MODEL` finds it next to the model without `--mmproj`. */
   projector?: SynthesizeProjectorResult
+  /** The adapter, when asked for: `--lora lora-<file name>` applies it. */
+  lora?: SynthesizeLoraResult
 }
 
 /** The projector's file name next to a model, as Hugging Face repositories name them (`mmproj-…`). */
@@ -62,12 +68,22 @@ export async function synthesizeTryModel(options: SynthesizeTryModelOptions): Pr
     throw new UsageError(`Bad --shape: ${(error as Error).message}`, {hint: 'Check the key=value overrides given to --shape.', cause: error})
   }
 
-  if (!options.projector) return {model}
-  const projectorPath = projectorPathFor(path)
-  const projector = await synthesizeProjector({path: projectorPath, textEmbeddingLength: shape.embeddingLength, seed}).catch((error) => {
-    throw cannotWrite(projectorPath, error)
-  })
-  return {model, projector}
+  const result: SynthesizeTryModelResult = {model}
+  if (options.projector) {
+    const projectorPath = projectorPathFor(path)
+    result.projector = await synthesizeProjector({path: projectorPath, textEmbeddingLength: shape.embeddingLength, seed}).catch((error) => {
+      throw cannotWrite(projectorPath, error)
+    })
+  }
+
+  if (options.lora) {
+    const loraPath = join(dirname(path), `lora-${basename(path)}`)
+    result.lora = await synthesizeLora({path: loraPath, shape, seed}).catch((error) => {
+      throw cannotWrite(loraPath, error)
+    })
+  }
+
+  return result
 }
 
 function cannotWrite(path: string, error: unknown): ConfigError {

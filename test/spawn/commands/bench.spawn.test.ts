@@ -64,7 +64,7 @@ describe('bin/run.js bench (spawned, real llama.cpp)', () => {
     for (const line of lines) expect(line.accuracy.correct).toBeLessThanOrEqual(line.accuracy.n)
     expect(lines[4].accuracy.correct).toBe(lines.slice(0, 4).reduce((sum, r) => sum + r.accuracy.correct, 0))
     expect(lines[0].model.sha256).toBe(JSON.parse(speedLines.split('\n')[0]).model.sha256)
-    expect(stderr).toMatch(/medical \(loglik\)/)
+    expect(stderr).toMatch(/medical \(loglik, 0-shot\)/)
   })
 
   it('runs generate scoring and NER on a model file', async () => {

@@ -151,7 +151,7 @@ describe('runBench', () => {
     expect(medical.accuracy.n).toBe(parts.reduce((sum, r) => sum + r.accuracy.n, 0))
     expect(medical.accuracy.correct).toBe(parts.reduce((sum, r) => sum + r.accuracy.correct, 0))
     expect(medical.tasks).toEqual(['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'])
-    expect(formatBenchTable(records)).toMatch(/\| medqa \(loglik\) +\| 0\.0% \[0\.0%–65\.8%\] n=2/)
+    expect(formatBenchTable(records)).toMatch(/\| medqa \(loglik, 0-shot\) +\| 0\.0% \[0\.0%–65\.8%\] n=2/)
   })
 
   it('loads a chat engine after the bench model for generate scoring and NER, never both at once', async () => {

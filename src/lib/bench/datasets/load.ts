@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {InputError, UsageError} from '../../errors/index.js'
 import {parseCsv} from './csv.js'
 import {parseMedMcqa, parseMedQa, parseMmlu, parsePubMedQa, parsePubTator, type PubTatorDocument} from './importers.js'
-import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem} from './prompts.js'
+import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem, withShots} from './prompts.js'
 
 /** Multiple-choice accuracy tasks (lm-evaluation-harness `multimedqa`). */
 export const ACCURACY_TASKS = ['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'] as const
@@ -34,7 +34,12 @@ export const DATASET_FILES = {
   'ner-ncbi': 'ner/ncbi_disease_test.pubtator.txt',
   /** PHI-free dialogues the deid corpus inserts identifiers into (MTS-Dialog, ACI-Bench; the `dialogue` column). */
   clinical: ['clinical/mts_dialog_valid.csv', 'clinical/aci_bench_valid.csv', 'clinical/aci_bench_test1.csv'],
+  /** BC5CDR's dev split: the few-shot examples of `ner`. */
+  nerDev: 'ner/bc5cdr_dev.pubtator.txt',
 } as const
+
+/** Most solved examples `--shots` may ask for (MMLU has 5 dev rows per subject, so it stops at 5). */
+export const MAX_SHOTS = 10
 
 /** Parses a comma-separated `--tasks` value; throws UsageError on an unknown task. */
 export function parseTasks(spec: string): BenchTaskName[] {
@@ -77,32 +82,52 @@ async function readData(dataDir: string, file: string): Promise<{path: string; t
 export interface LoadItemsOptions {
   /** Keep the first N questions (per MMLU subject, as lm-eval's `--limit` per task). Default: all. */
   limit?: number
-  /** Solved MMLU dev questions put before each question (0–5); default 0. Other tasks are 0-shot. */
+  /**
+   * Solved questions put before each question; default 0. MMLU takes its dev rows (0–5). The other tasks have no
+   * split of their own to draw from here (MedMCQA's file is the split lm-eval scores), so they take the first
+   * `heldOut` questions of their file as the pool of solved examples and score only the rest.
+   */
   shots?: number
+  /**
+   * Questions at the head of a non-MMLU file kept out of scoring as the example pool; default `shots`. A run with
+   * several shot counts gives its largest for every count, so that each count is scored on the same questions.
+   */
+  heldOut?: number
 }
 
 /** Loads an accuracy task's questions from `dataDir`, rendered as lm-eval prompts, plus the files read. */
 export async function loadChoiceItems(task: AccuracyTaskName, dataDir: string, options: LoadItemsOptions = {}): Promise<{items: ChoiceItem[]; files: string[]}> {
   const take = <T>(items: T[]): T[] => (options.limit === undefined ? items : items.slice(0, options.limit))
+  const shots = options.shots ?? 0
+  if (!Number.isInteger(shots) || shots < 0 || shots > MAX_SHOTS) throw new UsageError(`--shots must be 0 to ${MAX_SHOTS}, got ${shots}`, {hint: 'e.g. --shots 0,3'}, 'E_SHOTS')
+  const heldOut = Math.max(shots, options.heldOut ?? shots)
+  // The head of the file is the example pool; the questions scored follow it.
+  const split = (items: ChoiceItem[], path: string): {items: ChoiceItem[]; files: string[]} => {
+    if (heldOut > 0 && items.length <= heldOut) {
+      throw new InputError(`${path} has ${items.length} questions: too few for ${heldOut} examples and any to score`, {hint: 'Ask for fewer --shots.'}, 'E_DATASET')
+    }
+
+    return {items: take(items.slice(heldOut)).map((item) => withShots(item, items.slice(0, shots))), files: [path]}
+  }
+
   switch (task) {
     case 'medqa': {
       const {path, text} = await readData(dataDir, DATASET_FILES.medqa)
-      return {items: take(parseMedQa(text, path)).map(medQaItem), files: [path]}
+      return split(parseMedQa(text, path).map(medQaItem), path)
     }
 
     case 'medmcqa': {
       const {path, text} = await readData(dataDir, DATASET_FILES.medmcqa)
-      return {items: take(parseMedMcqa(text, path)).map(medMcqaItem), files: [path]}
+      return split(parseMedMcqa(text, path).map(medMcqaItem), path)
     }
 
     case 'pubmedqa': {
       const {path, text} = await readData(dataDir, DATASET_FILES.pubmedqa)
-      return {items: take(parsePubMedQa(text, path)).map(pubMedQaItem), files: [path]}
+      return split(parsePubMedQa(text, path).map(pubMedQaItem), path)
     }
 
     case 'mmlu-med': {
-      const shots = options.shots ?? 0
-      if (!Number.isInteger(shots) || shots < 0 || shots > 5) throw new UsageError(`--shots must be 0 to 5, got ${shots}`)
+      if (shots > 5) throw new UsageError(`MMLU has 5 dev questions per subject: --shots must be 0 to 5, got ${shots}`, {hint: 'e.g. --shots 0,5'}, 'E_SHOTS')
       const items: ChoiceItem[] = []
       const files: string[] = []
       for (const subject of MMLU_MEDICAL_SUBJECTS) {
@@ -123,11 +148,40 @@ export async function loadChoiceItems(task: AccuracyTaskName, dataDir: string, o
   }
 }
 
-/** Loads an NER corpus (PubTator) from `dataDir`; `limit` keeps the first N documents. */
-export async function loadNerCorpus(task: NerTaskName, dataDir: string, limit?: number): Promise<{documents: PubTatorDocument[]; file: string}> {
+/** An NER corpus to score, and the solved documents few-shot prompts draw from. */
+export interface NerCorpus {
+  documents: PubTatorDocument[]
+  file: string
+  /** The first documents of the dev split (BC5CDR), or of the file itself, which are then not scored (NCBI-disease). */
+  shotPool: PubTatorDocument[]
+  /** Where `shotPool` comes from, when it is not empty. */
+  shotFile?: string
+}
+
+/**
+ * Loads an NER corpus (PubTator) from `dataDir`; `limit` keeps the first N documents. With `shots` > 0, the first
+ * `shots` documents of BC5CDR's dev split are the examples of `ner`; NCBI-disease has only its test split here, so
+ * its first `shots` documents are the examples and its first `heldOut` (default `shots`) are left out of scoring.
+ */
+export async function loadNerCorpus(task: NerTaskName, dataDir: string, options: LoadItemsOptions = {}): Promise<NerCorpus> {
+  const {limit, shots = 0} = options
+  if (!Number.isInteger(shots) || shots < 0 || shots > MAX_SHOTS) throw new UsageError(`--shots must be 0 to ${MAX_SHOTS}, got ${shots}`, {hint: 'e.g. --shots 0,3'}, 'E_SHOTS')
   const {path, text} = await readData(dataDir, DATASET_FILES[task])
-  const documents = parsePubTator(text, path)
-  return {documents: limit === undefined ? documents : documents.slice(0, limit), file: path}
+  let documents = parsePubTator(text, path)
+  const heldOut = task === 'ner' ? 0 : Math.max(shots, options.heldOut ?? shots)
+  let shotPool: PubTatorDocument[] = []
+  let shotFile: string | undefined
+  if (shots > 0 && task === 'ner') {
+    const dev = await readData(dataDir, DATASET_FILES.nerDev)
+    shotPool = parsePubTator(dev.text, dev.path).slice(0, shots)
+    shotFile = dev.path
+  } else if (heldOut > 0) {
+    shotPool = documents.slice(0, shots)
+    documents = documents.slice(heldOut)
+    if (shots > 0) shotFile = path
+  }
+
+  return {documents: limit === undefined ? documents : documents.slice(0, limit), file: path, shotPool, ...(shotFile ? {shotFile} : {})}
 }
 
 /**

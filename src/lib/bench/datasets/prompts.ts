@@ -86,3 +86,13 @@ export function mmluItem(subject: string, record: MmluRecord, shots: readonly Mm
     gold: record.answerIndex,
   }
 }
+
+/**
+ * The item with solved examples before its question, each as lm-eval renders a few-shot example: the example's
+ * prompt, its gold continuation, and a blank line (MMLU builds its own, after its description: see mmluItem).
+ */
+export function withShots(item: ChoiceItem, shots: readonly ChoiceItem[]): ChoiceItem {
+  if (shots.length === 0) return item
+  const examples = shots.map((shot) => `${shot.context}${shot.choices[shot.gold]}\n\n`).join('')
+  return {...item, context: examples + item.context}
+}

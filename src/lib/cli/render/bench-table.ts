@@ -17,7 +17,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
   const rows: string[][] = []
   for (const record of records) {
     const common = [
-      record.model.id,
+      record.lora ? `${record.model.id} + LoRA ${record.lora.map(({sha256, scale}) => `${sha256.slice(0, 8)}:${scale}`).join(', ')}` : record.model.id,
       record.quant,
       formatBytes(record.model.sizeBytes, 'binary'),
       formatParameters(record.model.parameterCount),
@@ -45,16 +45,16 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
 
       case 'accuracy': {
         const {accuracy, n, ci95} = record.accuracy
-        rows.push([...common, `${record.task} (${record.settings.scoring})`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
+        rows.push([...common, `${record.task} (${record.settings.scoring}, ${record.settings.shots}-shot)`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
         break
       }
 
       case 'ner': {
-        const {strict, overlap, documents} = record.ner
+        const {strict, overlap, documents, failedDocuments} = record.ner
         rows.push([
           ...common,
-          record.task,
-          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, ${documents} docs`,
+          `${record.task} (${record.settings.shots ?? 0}-shot)`,
+          `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, N=${documents} docs${failedDocuments > 0 ? ` (${failedDocuments} failed: too long or not JSON)` : ''}`,
         ])
         break
       }

@@ -3,6 +3,7 @@ import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from 
 import {EngineError, InterruptedError, UsageError} from '../../errors/index.js'
 import type {BenchModel, BenchModelInfo, BenchModelOptions, ChoiceScore, ChoiceScores, SpeedMeasurement, SpeedOptions} from './types.js'
 import {loadLlamaModel, translateLlamaError} from '../llama/loader.js'
+import {createContextWithLora} from '../llama/lora.js'
 import {DEFAULT_MAX_CONTEXT} from '../defaults.js'
 
 // llama-bench runs pp512 as one n_ubatch of 512 (n_batch 2048); node-llama-cpp sets n_ubatch = n_batch, so 512 matches.
@@ -269,7 +270,7 @@ class LlamaBenchModel implements BenchModel {
 
   private async createContext(contextSize: number, batchSize?: number, threads: number | {ideal: number; min: number} = this.options.threads): Promise<LlamaContext> {
     try {
-      return await this.model.createContext({
+      return await createContextWithLora(this.model, this.options.lora, {
         contextSize,
         batchSize,
         sequences: 1,

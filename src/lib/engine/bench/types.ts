@@ -1,5 +1,5 @@
 import type {LlamaBinary} from '../llama/binary.js'
-import type {EngineLogger, GpuChoice} from '../types.js'
+import type {EngineLogger, GpuChoice, LoraAdapter} from '../types.js'
 
 /** Options of {@link openBenchModel}. */
 export interface BenchModelOptions {
@@ -11,6 +11,8 @@ export interface BenchModelOptions {
   gpu?: GpuChoice
   /** Context size of the log-likelihood context, in tokens; default: the model's training context, at most 4096. */
   contextSize?: number
+  /** LoRA adapters applied to every context (speed and scoring); default none. A mismatched one is E_LORA. */
+  lora?: readonly LoraAdapter[]
   /** Where log lines go; default: nowhere. */
   logger?: EngineLogger
   /** Pass llama.cpp's info-level logs to the logger too; default false. */

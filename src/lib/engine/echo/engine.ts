@@ -13,7 +13,8 @@ const ECHO_CONTEXT_SIZE = 4096
  */
 export function createEchoEngine(): Engine {
   const countTokens = (text: string): number => text.split(/\s+/).filter(Boolean).length
-  const countPromptTokens = (request: Pick<ChatRequest, 'system' | 'user'>): number => countTokens(request.system) + countTokens(request.user)
+  const countPromptTokens = (request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number =>
+    countTokens(request.system) + countTokens(request.user) + (request.examples ?? []).reduce((sum, example) => sum + countTokens(example.user) + countTokens(example.reply), 0)
   return {
     info: {kind: 'echo', contextSize: ECHO_CONTEXT_SIZE, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
     countTokens,

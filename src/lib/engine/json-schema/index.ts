@@ -193,7 +193,8 @@ export function jsonSchemaToGbnf(schema: JsonSchema): string {
   lines.push(
     String.raw`char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})`,
     String.raw`integer ::= "-"? ("0" | [1-9] [0-9]{0,15})`,
-    String.raw`number ::= integer ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?`,
+    // Two exponent digits at most: 17 digits and e999 would parse to Infinity, which is not a JSON number.
+    String.raw`number ::= integer ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,2})?`,
     String.raw`value ::= "{" (string ":" value ("," string ":" value){0,15})? "}" | "[" (value ("," value){0,15})? "]" | string | number | "true" | "false" | "null"`,
     String.raw`string ::= "\"" char{0,256} "\""`,
   )

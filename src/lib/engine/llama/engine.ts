@@ -1,11 +1,24 @@
-import type {ChatHistoryItem, ChatWrapper, GbnfJsonSchema, Llama, LlamaChat, LlamaContextSequence, LlamaGrammar, LlamaModel, Token} from 'node-llama-cpp'
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  GbnfJsonSchema,
+  Llama,
+  LlamaChat,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp'
+
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
 import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
+import {validateJsonValue} from '../json-schema/index.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
 import {chooseFlashAttention} from './attention.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
+import {createContextWithLora} from './lora.js'
 import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
 import {TokenWatchdog} from './token-watchdog.js'
 
@@ -34,7 +47,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     await checkFit(llama, model, contextSize, sequences, options)
     // The context may use up to the ceiling; llama.maxThreads then sets what each decode uses (node-llama-cpp reads it per batch).
     const flashAttention = chooseFlashAttention(llama.gpu)
-    const context = await model.createContext({contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
+    const context = await createContextWithLora(model, options.lora, {contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
     const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
     const chatWrapper = nlc.resolveChatWrapper(model)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
@@ -49,10 +62,15 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
       flashAttention,
       chatWrapper: chatWrapper.wrapperName,
       trainContextSize,
+      ...(options.lora?.length ? {lora: options.lora} : {}),
     }
     logger('debug', `model loaded: ${JSON.stringify(info)}`)
     const runtime = {governor, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
-    return new LlamaEngine(info, model, chatWrapper, slots, runtime, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
+    const grammars = {
+      fromSchema: (schema: GbnfJsonSchema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>,
+      fromGbnf: (gbnf: string) => llama.createGrammar({grammar: gbnf}),
+    }
+    return new LlamaEngine(info, model, chatWrapper, slots, runtime, grammars, async () => {
       await context.dispose()
       await model.dispose()
       await llama.dispose()
@@ -80,7 +98,7 @@ async function checkFit(llama: Llama, model: LlamaModel, contextSize: number, se
 class LlamaEngine implements Engine {
   private readonly freeSlots: LlamaChat[]
   private readonly waiting: Array<(slot: LlamaChat) => void> = []
-  private readonly grammars = new Map<string, Promise<JsonGrammar>>()
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>()
   /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
   private readonly prefixes = new Map<string, {tokens: Token[]; donor?: Promise<LlamaContextSequence>}>()
   private disposed = false
@@ -95,7 +113,7 @@ class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     slots: LlamaChat[],
     private readonly runtime: {governor: ThreadGovernor; tokenTimeoutMs: number},
-    private readonly createGrammar: (schema: GbnfJsonSchema) => Promise<JsonGrammar>,
+    private readonly createGrammar: {fromSchema: (schema: GbnfJsonSchema) => Promise<JsonGrammar>; fromGbnf: (gbnf: string) => Promise<LlamaGrammar>},
     private readonly release: () => Promise<void>,
   ) {
     this.freeSlots = [...slots]
@@ -105,7 +123,7 @@ class LlamaEngine implements Engine {
     return this.model.tokenize(text).length
   }
 
-  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number {
+  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number {
     const {contextText} = this.chatWrapper.generateContextState({chatHistory: toHistory(request)})
     return contextText.tokenize(this.model.tokenizer).length
   }
@@ -120,7 +138,7 @@ class LlamaEngine implements Engine {
       )
     }
 
-    const grammar = request.schema ? await this.grammarFor(request.schema) : undefined
+    const grammar = request.grammar || request.schema ? await this.grammarFor(request) : undefined
     const slot = await this.acquire()
     await this.runtime.governor.beforeRecord()
     const started = performance.now()
@@ -133,7 +151,7 @@ class LlamaEngine implements Engine {
     let generationThreads: number | undefined
     let slotUsable = true
     try {
-      await this.sharePrefix(slot.sequence, request.system)
+      await this.sharePrefix(slot.sequence, request)
       const response = slot.generateResponse(toHistory(request), {
         grammar,
         maxTokens: request.maxTokens,
@@ -162,8 +180,10 @@ class LlamaEngine implements Engine {
         evaluatedPromptTokens: slot.sequence.tokenMeter.usedInputTokens - inputBefore,
         durationMs: performance.now() - started,
       }
-      if (grammar && request.acceptInvalidJson) generation.json = tryParseJson(grammar, generation.text)
-      else if (grammar) generation.json = parseJson(grammar, generation)
+      if (grammar) {
+        const parse = request.grammar ? (text: string) => parseAndValidate(text, request.schema) : (text: string) => (grammar as JsonGrammar).parse(text)
+        generation.json = request.acceptInvalidJson ? tryParseJson(parse, generation.text) : parseJson(parse, generation)
+      }
       return generation
     } catch (error) {
       if (request.signal?.aborted) throw new InterruptedError()
@@ -197,11 +217,12 @@ class LlamaEngine implements Engine {
    * the first sequence to need it evaluates it, the others copy its cells instead of evaluating it again.
    * LlamaChat then evaluates only what follows. One sequence needs none of this: it keeps its own prefix.
    */
-  private async sharePrefix(sequence: LlamaContextSequence, system: string): Promise<void> {
+  private async sharePrefix(sequence: LlamaContextSequence, request: Pick<ChatRequest, 'examples' | 'system'>): Promise<void> {
     if (this.info.sequences < 2) return
-    let entry = this.prefixes.get(system)
+    const key = JSON.stringify([request.system, request.examples ?? []])
+    let entry = this.prefixes.get(key)
     if (!entry) {
-      const tokens = this.sharedPrefixTokens(system)
+      const tokens = this.sharedPrefixTokens(request)
       // A short prefix is remembered as not worth sharing, so it is not rendered again for every record.
       const donor =
         tokens.length < MIN_SHARED_PREFIX_TOKENS
@@ -212,7 +233,7 @@ class LlamaEngine implements Engine {
               return sequence
             })()
       entry = {tokens, donor}
-      this.prefixes.set(system, entry)
+      this.prefixes.set(key, entry)
       await donor
       return
     }
@@ -225,20 +246,20 @@ class LlamaEngine implements Engine {
     await copy?.call(sequence, donor, entry.tokens.length)
   }
 
-  /** The tokens a system prompt's renderings share whatever the user message: the template up to the user's text. */
-  private sharedPrefixTokens(system: string): Token[] {
-    const render = (user: string): Token[] => this.chatWrapper.generateContextState({chatHistory: toHistory({system, user})}).contextText.tokenize(this.model.tokenizer)
+  /** The tokens a prompt prefix's renderings share whatever the user message: the template up to the user's text. */
+  private sharedPrefixTokens(prefix: Pick<ChatRequest, 'examples' | 'system'>): Token[] {
+    const render = (user: string): Token[] => this.chatWrapper.generateContextState({chatHistory: toHistory({...prefix, user})}).contextText.tokenize(this.model.tokenizer)
     const [a, b] = [render('a'), render('b')]
     let length = 0
     while (length < a.length && length < b.length && a[length] === b[length]) length++
     return a.slice(0, length)
   }
 
-  private async grammarFor(schema: GbnfJsonSchema): Promise<JsonGrammar> {
-    const key = JSON.stringify(schema)
+  private async grammarFor(request: Pick<ChatRequest, 'grammar' | 'schema'>): Promise<LlamaGrammar> {
+    const key = request.grammar ? `gbnf:${request.grammar}` : `schema:${JSON.stringify(request.schema)}`
     let grammar = this.grammars.get(key)
     if (!grammar) {
-      grammar = this.createGrammar(schema)
+      grammar = request.grammar ? this.createGrammar.fromGbnf(request.grammar) : this.createGrammar.fromSchema(request.schema!)
       this.grammars.set(key, grammar)
     }
 
@@ -258,26 +279,35 @@ class LlamaEngine implements Engine {
   }
 }
 
-function toHistory(request: Pick<ChatRequest, 'system' | 'user'>): ChatHistoryItem[] {
-  return [
-    {type: 'system', text: request.system},
-    {type: 'user', text: request.user},
-    {type: 'model', response: []},
-  ]
+function toHistory(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): ChatHistoryItem[] {
+  const examples = (request.examples ?? []).flatMap((example): ChatHistoryItem[] => [
+    {type: 'user', text: example.user},
+    {type: 'model', response: [example.reply]},
+  ])
+  return [{type: 'system', text: request.system}, ...examples, {type: 'user', text: request.user}, {type: 'model', response: []}]
 }
 
-function tryParseJson(grammar: JsonGrammar, text: string): unknown {
+/** Parses output of a GBNF grammar as JSON and checks it against the request's schema (the grammar alone may be looser). */
+function parseAndValidate(text: string, schema: ChatRequest['schema']): unknown {
+  const value: unknown = JSON.parse(text)
+  const problems = schema ? validateJsonValue(value, schema) : []
+  // The problems name JSON paths, never values, so the message holds no record text.
+  if (problems.length > 0) throw new Error(`the output is not valid against the schema: ${problems.slice(0, 3).join('; ')}`)
+  return value
+}
+
+function tryParseJson(parse: (text: string) => unknown, text: string): unknown {
   try {
-    return grammar.parse(text)
+    return parse(text)
   } catch {
     // The caller asked for the raw text of invalid output (acceptInvalidJson): `json` stays unset.
     return undefined
   }
 }
 
-function parseJson(grammar: JsonGrammar, generation: Generation): unknown {
+function parseJson(parse: (text: string) => unknown, generation: Generation): unknown {
   try {
-    return grammar.parse(generation.text)
+    return parse(generation.text)
   } catch (error) {
     const cut = generation.stopReason === 'maxTokens'
     throw new EngineError(cut ? 'the structured output was cut off at --max-tokens' : 'the structured output did not match the schema', {

@@ -1,4 +1,6 @@
 import {checkIcd10cmCode, type CodeCheck, type CodeSystem, type CodeTable} from '../../codes/index.js'
+import type {JsonSchema} from '../../engine/index.js'
+import {checkExampleOutput} from '../examples.js'
 import {asObject, chatJsonPerChunk, objectsIn} from '../structured.js'
 import {createSpanAligner} from '../text/spans.js'
 import type {Task} from '../types.js'
@@ -103,6 +105,19 @@ export function createNerTask(options: NerTaskOptions = {}): Task<NerResult> {
     },
     toRecord: ({entities, dropped, truncated}) => ({entities, dropped, ...(truncated ? {entities_truncated: true} : {})}),
     renderText: renderEntities,
+    exampleReply(input, output) {
+      const entity = {type: 'object', properties: {text: {type: 'string', minLength: 1}, label: {enum: labels}, assertion: {enum: [...ASSERTIONS]}}, required: ['text', 'label', 'assertion'], additionalProperties: true}
+      checkExampleOutput(output, {type: 'object', properties: {entities: {type: 'array', items: entity}}, required: ['entities'], additionalProperties: true} as JsonSchema)
+      const aligner = createSpanAligner(input)
+      const entities = objectsIn(output.entities).map((item, i) => {
+        // An example whose mention is not in its text would teach the model to invent mentions.
+        if (!aligner.locate(item.text as string)) throw new Error(`entities[${i}].text is not in the input`)
+        const reply: Record<string, unknown> = {text: item.text, label: item.label, assertion: item.assertion}
+        if (options.link) reply.code = typeof item.code === 'string' ? item.code : ((item.code as {value?: unknown} | undefined)?.value ?? '')
+        return reply
+      })
+      return JSON.stringify({entities})
+    },
   }
 }
 

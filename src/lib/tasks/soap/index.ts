@@ -1,3 +1,5 @@
+import type {JsonSchema} from '../../engine/index.js'
+import {checkExampleOutput} from '../examples.js'
 import {asObject, chatJsonPerChunk, objectsIn} from '../structured.js'
 import {splitSentences} from '../text/sentences.js'
 import {createSpanAligner, type TextSpan} from '../text/spans.js'
@@ -85,6 +87,19 @@ export function createSoapTask(options: SoapTaskOptions = {}): Task<SoapNote> {
       return note
     },
     renderText: renderSoapNote,
+    exampleReply(input, output) {
+      const item = {type: 'object', properties: {statement: {type: 'string', minLength: 1}, evidence: {type: 'string', minLength: 1}}, required: ['statement', 'evidence'], additionalProperties: true}
+      const sections = Object.fromEntries(SOAP_SECTIONS.map((section) => [section, {type: 'array', items: item}]))
+      const note = {type: 'object', properties: sections, required: [...SOAP_SECTIONS], additionalProperties: true}
+      checkExampleOutput(output, {type: 'object', properties: {soap: note}, required: ['soap'], additionalProperties: true} as JsonSchema)
+      const aligner = createSpanAligner(input)
+      const soap = asObject(output.soap)
+      const reply = Object.fromEntries(SOAP_SECTIONS.map((section) => [section, objectsIn(soap[section]).map(({statement, evidence}, i) => {
+        if (!aligner.locate(evidence as string)) throw new Error(`soap.${section}[${i}].evidence is not in the input`)
+        return {statement, evidence}
+      })]))
+      return JSON.stringify(reply)
+    },
   }
 }
 

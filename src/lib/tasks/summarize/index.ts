@@ -1,4 +1,6 @@
+import type {JsonSchema} from '../../engine/index.js'
 import {InputError, UsageError} from '../../errors/index.js'
+import {checkExampleOutput} from '../examples.js'
 import {chunksForPrompt, promptFits} from '../text/budget.js'
 import type {Task} from '../types.js'
 import {chunkSystemPrompt, mergeSystemPrompt, summarySystemPrompt, SUMMARY_STYLES, type SummaryStyle} from './prompt.js'
@@ -53,11 +55,14 @@ export function createSummarizeTask(options: SummarizeTaskOptions = {}): Task<Su
       if (text.trim() === '') return {summary: '', chunks: 1}
       // Roughly two tokens per word leaves room for the limit; the cut below enforces it either way.
       const finalMaxTokens = maxWords === undefined ? settings.maxTokens : Math.min(settings.maxTokens, maxWords * 2 + 16)
-      const call = async (prompt: string, user: string, maxTokens: number): Promise<string> =>
-        (await engine.chat({...settings, system: prompt, user, maxTokens, signal})).text.trim()
+      // Examples are whole notes with their summaries: they go with a note that fits one call, not with parts or merges.
+      const {examples: given, ...plain} = settings
+      const examples = given?.length ? given : undefined
+      const call = async (prompt: string, user: string, maxTokens: number, withExamples = false): Promise<string> =>
+        (await engine.chat({...plain, system: prompt, examples: withExamples ? examples : undefined, user, maxTokens, signal})).text.trim()
 
-      if (promptFits(engine, system, text, settings.maxTokens)) {
-        return {summary: limitWords(await call(system, text, finalMaxTokens), maxWords), chunks: 1}
+      if (promptFits(engine, {system, examples}, text, settings.maxTokens)) {
+        return {summary: limitWords(await call(system, text, finalMaxTokens, true), maxWords), chunks: 1}
       }
 
       const spans = chunksForPrompt(engine, chunkSystem, text, settings.maxTokens)
@@ -83,6 +88,10 @@ export function createSummarizeTask(options: SummarizeTaskOptions = {}): Task<Su
     toRecord: ({summary, chunks}) => (chunks > 1 ? {summary, summary_chunks: chunks} : {summary}),
     renderText: ({summary, chunks}) =>
       chunks > 1 ? `${summary}\n\n[Summarized in ${chunks} parts: the note is longer than the model's context.]` : summary,
+    exampleReply(_input, output) {
+      checkExampleOutput(output, {type: 'object', properties: {summary: {type: 'string', minLength: 1}}, required: ['summary'], additionalProperties: true} as JsonSchema)
+      return (output.summary as string).trim()
+    },
   }
 }
 

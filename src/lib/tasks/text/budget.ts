@@ -1,4 +1,4 @@
-import type {Engine} from '../../engine/index.js'
+import type {ChatExample, Engine} from '../../engine/index.js'
 import {InputError} from '../../errors/index.js'
 import {chunkText} from './chunks.js'
 import type {TextSpan} from './spans.js'
@@ -13,20 +13,25 @@ const MIN_CHUNK_TOKENS = 64
  */
 export const MAX_CHUNKS = 256
 
-/** Whether `system` + `user` and `maxTokens` of output fit one sequence of the engine's context. */
-export function promptFits(engine: Engine, system: string, user: string, maxTokens: number): boolean {
-  return engine.countPromptTokens({system, user}) + maxTokens <= engine.info.contextSize
+/** What precedes the user message: a system prompt, or a system prompt and few-shot examples. */
+export type PromptPrefix = string | {system: string; examples?: readonly ChatExample[]}
+
+const prefixOf = (prefix: PromptPrefix): {system: string; examples?: readonly ChatExample[]} => (typeof prefix === 'string' ? {system: prefix} : prefix)
+
+/** Whether the prefix + `user` and `maxTokens` of output fit one sequence of the engine's context. */
+export function promptFits(engine: Engine, prefix: PromptPrefix, user: string, maxTokens: number): boolean {
+  return engine.countPromptTokens({...prefixOf(prefix), user}) + maxTokens <= engine.info.contextSize
 }
 
 /**
- * The spans of `text` to send as user messages under `system`: the whole text when it fits the context with room
+ * The spans of `text` to send as user messages after `system` (a system prompt, with or without examples): the whole text when it fits the context with room
  * for `maxTokens` of output, else chunks cut on section and paragraph boundaries (then lines, sentences, words)
  * that each fit. Throws InputError E_TOO_LONG when the prompt and `maxTokens` leave too little room for any text,
  * or when the text would take more than {@link MAX_CHUNKS} parts.
  */
-export function chunksForPrompt(engine: Engine, system: string, text: string, maxTokens: number): TextSpan[] {
+export function chunksForPrompt(engine: Engine, system: PromptPrefix, text: string, maxTokens: number): TextSpan[] {
   if (promptFits(engine, system, text, maxTokens)) return [{start: 0, end: text.length}]
-  const budgetTokens = engine.info.contextSize - maxTokens - engine.countPromptTokens({system, user: ''}) - SLACK_TOKENS
+  const budgetTokens = engine.info.contextSize - maxTokens - engine.countPromptTokens({...prefixOf(system), user: ''}) - SLACK_TOKENS
   if (budgetTokens < MIN_CHUNK_TOKENS) {
     throw new InputError(
       `the text does not fit the context, and --max-tokens ${maxTokens} leaves only ${Math.max(0, budgetTokens)} ` +
