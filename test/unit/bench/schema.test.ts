@@ -1,17 +1,10 @@
 import {describe, expect, it} from 'vitest'
 
+import {BENCH_RECORD_BASE} from '../../helpers/bench-record.js'
 import {benchResultSchema, validate, validateBenchRecord} from './json-schema.js'
 
 const valid = {
-  schemaVersion: 1,
-  runId: 'r',
-  timestamp: '2026-11-21T23:47:53.925Z',
-  model: {id: 'synthetic:tiny', path: '/tmp/x.gguf', sha256: 'a'.repeat(64), sizeBytes: 10, fileType: 'Q4_0', architecture: 'llama', parameterCount: 5, shape: 'tiny'},
-  quant: 'q4',
-  synthetic: true,
-  hardware: {cpu: {model: 'AMD EPYC', physicalCores: 2, logicalCores: 2, features: ['AVX2']}, threads: 1, backend: 'cpu', gpus: [], ramBytes: 1, os: 'linux', arch: 'x64'},
-  software: {jslMed: '0.1.0', nodeLlamaCpp: '3.22.1', llamaCpp: {release: 'v0.5.0', repo: 'ggml-org/llama.cpp', buildType: 'prebuilt'}, node: 'v20'},
-  seed: 1,
+  ...BENCH_RECORD_BASE,
   durationMs: 3,
   kind: 'accuracy',
   task: 'medqa',

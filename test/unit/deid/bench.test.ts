@@ -4,11 +4,12 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {generateDeidCorpus, loadClinicalTexts, scoreDeid, type BenchRecordBase} from '../../../src/lib/bench/index.js'
+import {generateDeidCorpus, loadClinicalTexts, scoreDeid} from '../../../src/lib/bench/index.js'
 import {formatBenchTable} from '../../../src/lib/cli/index.js'
 import {loadFaker, RULE_CATEGORIES} from '../../../src/lib/deid/index.js'
 import {benchDeid, loadDeidCorpus} from '../../../src/lib/use-cases/index.js'
 import {validateBenchRecord} from '../bench/json-schema.js'
+import {BENCH_RECORD_BASE} from '../../helpers/bench-record.js'
 import {scriptedEngine} from '../tasks/fake-engine.js'
 
 // Own PHI-free fixture text, in the two dialogue styles of the real corpora.
@@ -18,18 +19,7 @@ const TEXTS = [
   'Doctor: Do you take any medicines?\nPatient: Only lisinopril in the morning.\nDoctor: Good, keep taking it.',
 ]
 
-const base = {
-  schemaVersion: 1,
-  runId: 'r',
-  timestamp: '2026-11-21T23:47:53.925Z',
-  model: {id: 'synthetic:tiny', path: '/tmp/x.gguf', sha256: 'a'.repeat(64), sizeBytes: 10, fileType: 'Q4_0', architecture: 'llama', parameterCount: 5, shape: 'tiny'},
-  quant: 'q4',
-  synthetic: true,
-  hardware: {cpu: {model: 'AMD EPYC', physicalCores: 2, logicalCores: 2, features: ['AVX2']}, threads: 1, backend: 'cpu', gpus: [], ramBytes: 1, os: 'linux', arch: 'x64'},
-  software: {jslMed: '0.1.0', nodeLlamaCpp: '3.22.1', llamaCpp: {release: 'v0.5.0', repo: 'ggml-org/llama.cpp', buildType: 'prebuilt'}, node: 'v20'},
-  seed: 1,
-  durationMs: 0,
-} as BenchRecordBase
+const base = BENCH_RECORD_BASE
 
 describe('deid corpus', () => {
   it('inserts identifiers whose gold spans index the text, every category about equally often, deterministically', async () => {

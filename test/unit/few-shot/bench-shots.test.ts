@@ -7,9 +7,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {compareRecords, loadChoiceItems, loadNerCorpus, nerExamples, type BenchRecord} from '../../../src/lib/bench/index.js'
 import {formatBenchTable} from '../../../src/lib/cli/index.js'
-import type {BenchModel, ChatRequest, Engine, Generation} from '../../../src/lib/engine/index.js'
+import type {BenchModel} from '../../../src/lib/engine/index.js'
 import {runBench} from '../../../src/lib/use-cases/index.js'
 import {root} from '../../helpers/spawn-cli.js'
+import {scriptedEngine} from '../tasks/fake-engine.js'
 import {validateBenchRecord} from '../bench/json-schema.js'
 
 const dataDir = join(root, 'test/fixtures/bench')
@@ -59,17 +60,8 @@ describe('few-shot datasets', () => {
 
 describe('bench --shots', () => {
   it('scores NER at every shot count in one run, the examples in each request, N the same', async () => {
-    const requests: ChatRequest[] = []
-    const engine: Engine = {
-      info: {kind: 'echo', contextSize: 4096, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
-      countTokens: () => 0,
-      countPromptTokens: () => 0,
-      async chat(request): Promise<Generation> {
-        requests.push(request)
-        return {text: '{"entities":[]}', json: {entities: []}, stopReason: 'endOfText', promptTokens: 1, outputTokens: 1, durationMs: 1}
-      },
-      async dispose() {},
-    }
+    const engine = scriptedEngine(() => ({json: {entities: []}}))
+    const {requests} = engine
     const modelPath = join(dir, 'fake.gguf')
     await writeFile(modelPath, 'GGUF not really a model')
     const model = {info: {fileType: 'F32', architecture: 'llama', llamaCpp: {release: 'v0', repo: 'r', buildType: 'prebuilt'}, nodeLlamaCppVersion: '3.22.1', gpu: false, gpuDevices: [], threads: 1, systemInfo: ''}, dispose: async () => {}} as unknown as BenchModel
@@ -104,13 +96,7 @@ describe('bench --shots', () => {
     const adapter = join(dir, 'adapter.gguf')
     await writeFile(adapter, 'GGUF adapter bytes')
     const loras: unknown[] = []
-    const engine: Engine = {
-      info: {kind: 'echo', contextSize: 4096, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
-      countTokens: () => 0,
-      countPromptTokens: () => 0,
-      chat: async () => ({text: '{"entities":[]}', json: {entities: []}, stopReason: 'endOfText', promptTokens: 1, outputTokens: 1, durationMs: 1}),
-      async dispose() {},
-    }
+    const engine = scriptedEngine(() => ({json: {entities: []}}))
     const modelPath = join(dir, 'fake2.gguf')
     await writeFile(modelPath, 'GGUF not really a model')
     const model = {info: {fileType: 'F32', architecture: 'llama', llamaCpp: {release: 'v0', repo: 'r', buildType: 'prebuilt'}, nodeLlamaCppVersion: '3.22.1', gpu: false, gpuDevices: [], threads: 1, systemInfo: ''}, dispose: async () => {}} as unknown as BenchModel
