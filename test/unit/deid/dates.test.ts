@@ -17,6 +17,9 @@ describe('date rules', () => {
     ['Gave birth in August 2008.', 'August 2008'],
     ['Returned the 2nd of May.', '2nd of May'],
     ['Seen on Dec 25 again.', 'Dec 25'],
+    ['F/u 3/18 with PCP.', '3/18'],
+    ['Seen 12/2, better.', '12/2'],
+    ['Symptoms since 3/4.', '3/4'],
   ])('finds the date in %j', async (text, date) => {
     expect(await foundOf('date', text)).toEqual([date])
   })
@@ -28,6 +31,9 @@ describe('date rules', () => {
     'Seen today and again on Monday.',
     'Diagnosed in 1999.',
     'Take at 3:30 pm.',
+    'Pain on a scale: 7/10 since Monday.',
+    'Seen with BP 140/90.',
+    'Improved from 13/20 to 15/20.',
   ])('finds no date in %j', async (text) => {
     expect(await foundOf('date', text)).toEqual([])
   })

@@ -23,11 +23,16 @@ const NUMERIC_DATES = [
   /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b/gi,
 ]
 
+// A month/day without a year (`3/18`) is a date only after a word that introduces one: alone it may be a pain score
+// (`5/10`), a ratio or a dose. `f/u 3/18`, `seen 3/18`, `on 3/18`, `since 12/2` are dates.
+const CUED_MONTH_DAY =
+  /\b(?:on|since|from|until|till|by|before|after|f\/u|follow[- ]?up|seen|visit|admitted|admission|discharged|discharge|dated|dos|dob|surgery|returned|appt|appointment|scheduled)[:.]?\s+(?:on\s+)?((0?[1-9]|1[0-2])\/(0?[1-9]|[12]\d|3[01]))(?![/\d])/gi
+
 /**
  * Finds dates: chrono-node's parses (`3/4/21`, `March 4th`, `2021-03-04`, `04-Mar-2021`, `Mar. 4, 2021`, `August
  * 2008`), kept only when they hold a month name or a numeric date, name a month, and pin a day or a year — so that `today`,
  * `Monday`, times alone and `eight years ago` are not dates, and a numeric date without a year (`5/10`, a pain score)
- * is not one either. Numeric patterns catch what chrono reads differently (day-first dates). A year alone is not PHI
+ * is not one either, unless a word that introduces a date precedes it (`f/u 3/18`). Numeric patterns catch what chrono reads differently (day-first dates). A year alone is not PHI
  * under Safe Harbor and is not found.
  */
 export function findDates(text: string, parser: DateParser): RuleMatch[] {
@@ -47,6 +52,11 @@ export function findDates(text: string, parser: DateParser): RuleMatch[] {
 
   for (const pattern of NUMERIC_DATES) {
     for (const match of text.matchAll(pattern)) spans.push({category: 'date', start: match.index, end: match.index + match[0].length})
+  }
+
+  for (const match of text.matchAll(CUED_MONTH_DAY)) {
+    const start = match.index + match[0].length - match[1].length
+    spans.push({category: 'date', start, end: start + match[1].length})
   }
 
   return spans
