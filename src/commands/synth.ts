@@ -14,7 +14,7 @@ export default class Synth extends BaseCommand {
 
 --projector also writes a LLaVA-style vision projector, mmproj-<FILE>, next to the model and sized for it; \`jsl-med vlm -m FILE\` finds it there without --mmproj. Images are decoded and encoded for real; the answers are nonsense too.
 
---shape takes tiny (≈140K parameters, 0.6 MB in F32: tests), 0.25b, 0.5b, 1.7b, 3.5b or 8b (realistic sizes for memory and speed), or key=value overrides of tiny: embd, layers, heads, kv, ff, vocab, ctx. The same --seed gives byte-identical files. stdout gets the model's path (and the projector's, on a second line).`
+--shape takes tiny (≈140K parameters, 0.6 MB in F32: tests), 0.25b, 0.5b, 1.7b, 3.5b or 8b (realistic sizes for memory and speed), or key=value overrides of tiny: embd, layers, heads, kv, ff, vocab, ctx. --embedding writes an embedding model instead (llama.pooling_type mean), for \`jsl-med index add --embed-model FILE\`: the same text always gives the same vector, other vectors are random. The same --seed gives byte-identical files. stdout gets the model's path (and the projector's, on a second line).`
 
   static override examples = [
     {description: 'A tiny model, then a summary from it', command: '<%= config.bin %> <%= command.id %> models/tiny.gguf && echo "Pt is a 67yo M with CHF." | <%= config.bin %> summarize -m models/tiny.gguf'},
@@ -34,12 +34,13 @@ export default class Synth extends BaseCommand {
     type: Flags.option({options: ['F32', 'F16', 'Q8_0', 'Q4_0'] as const, default: 'F32' as const, description: 'Storage type of the weights.'})(),
     seed: Flags.integer({description: 'Seed of the random weights.', default: 1, helpValue: 'N'}),
     projector: Flags.boolean({description: 'Also write a vision projector (mmproj-<FILE>) next to the model, for `vlm`.'}),
+    embedding: Flags.boolean({description: 'Write an embedding model (mean pooling), for `index add --embed-model`.', exclusive: ['projector']}),
   }
 
   async run(): Promise<SynthResult> {
     const {args, flags} = await this.parse(Synth)
     const logger = this.useLogger(flags)
-    const result = await synthesizeTryModel({path: args.path, shape: flags.shape, tensorType: flags.type, seed: flags.seed, projector: flags.projector})
+    const result = await synthesizeTryModel({path: args.path, shape: flags.shape, tensorType: flags.type, seed: flags.seed, projector: flags.projector, embedding: flags.embedding})
     const {model, projector} = result
     logger.info(`Wrote ${model.path}: ${formatBytes(model.sizeBytes)}, ${model.parameterCount} parameters, ${model.tensorType} (random weights: the text it writes is nonsense)`)
     if (projector) logger.info(`Wrote ${projector.path}: ${formatBytes(projector.sizeBytes)}, vision projector, ${projector.imageTokens} tokens per image`)

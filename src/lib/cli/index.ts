@@ -5,7 +5,7 @@ export {runBenchCommand} from './bench-command.js'
 export type {BenchCommandContext, BenchResult} from './bench-command.js'
 export {createDownloadProgress, formatDuration} from './download-progress.js'
 export type {DownloadProgressOptions, DownloadProgressRenderer} from './download-progress.js'
-export {benchFlags, generationFlags, modelFlags, recordFlags, runtimeFlags, storeFlags, taskArgs, taskFlags} from './flags.js'
+export {benchFlags, generationFlags, indexFlags, modelFlags, recordFlags, runtimeFlags, storeFlags, taskArgs, taskFlags} from './flags.js'
 export type {BenchFlagValues, TaskFlagValues} from './flags.js'
 export {trapInterrupt} from './interrupt.js'
 export type {Interrupt} from './interrupt.js'
@@ -22,7 +22,10 @@ export {
   formatRate,
   formatRecordProgress,
   formatRecordSummary,
+  renderAddSummary,
   renderHwReport,
+  renderIndexListing,
+  renderSearchHits,
   renderModelTable,
 } from './render/index.js'
 export type {RecordProgressState, RenderHwOptions} from './render/index.js'

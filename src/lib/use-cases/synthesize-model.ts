@@ -20,6 +20,8 @@ export interface SynthesizeTryModelOptions {
   tensorType?: TensorType
   /** Integer seed; the same seed gives byte-identical files. Default `1`. */
   seed?: number
+  /** Write an embedding model (mean pooling) instead of a generative one. Default false. */
+  embedding?: boolean
   /** Also write a vision projector (`mmproj-<file name>`) next to the model, sized for it. Default `false`. */
   projector?: boolean
   /** Called while the model is written, with bytes written and the final size. */
@@ -55,7 +57,7 @@ export async function synthesizeTryModel(options: SynthesizeTryModelOptions): Pr
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`, {hint: 'Pass a whole number, e.g. --seed 7.'})
   let model: SynthesizeResult
   try {
-    model = await synthesizeModel({path, shape, tensorType, seed, onProgress: options.onProgress})
+    model = await synthesizeModel({path, shape, tensorType, seed, pooling: options.embedding ? 'mean' : undefined, onProgress: options.onProgress})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw cannotWrite(path, error)
     // Anything else is validateShape naming the hyperparameter at fault.
