@@ -1,8 +1,8 @@
 import {resolve} from 'node:path'
 
-import {createEmbedder, type Embedder, type EngineLogger, type GpuChoice} from '../engine/index.js'
-import {InterruptedError, UsageError} from '../errors/index.js'
-import {resolveDirs} from '../paths/index.js'
+import {createEmbedder, type Embedder, type EngineLogger, type GpuChoice} from '../../engine/index.js'
+import {InterruptedError, UsageError} from '../../errors/index.js'
+import {resolveDirs} from '../../paths/index.js'
 import {
   chunkDocument,
   IndexStore,
@@ -13,8 +13,8 @@ import {
   type SearchHit,
   type SearchOptions,
   type StoredChunk,
-} from '../retrieval/index.js'
-import {resolveModelPath} from '../store/index.js'
+} from '../../retrieval/index.js'
+import {resolveModelPath} from '../../store/index.js'
 
 /** Default tokens per chunk: small enough for a precise citation, large enough to hold a finding and its context. */
 export const DEFAULT_CHUNK_TOKENS = 256
