@@ -41,13 +41,21 @@ export async function searchIndex(store: IndexStore, embedder: Embedder | undefi
     mode === 'bm25' || !embedder ? [] : embedder.embed(query).then((vector) => store.searchVector(vector, candidates)),
   ])
   const fused = fuseRankings(lexical, semantic, rrfK)
-  const top = fused.slice(0, limit)
-  const rows = new Map((await store.getChunks(top.map((hit) => hit.id))).map((row) => [row.id, row]))
-  return top.flatMap((hit) => {
+  // A chunk whose text is the query itself goes first: near-copies (a shared boilerplate paragraph) can outrank it in
+  // both legs, and only an identical vector says which one is the text.
+  const identical = new Set(semantic.filter((hit) => hit.score >= IDENTICAL_SIMILARITY).map((hit) => hit.id))
+  const wanted = new Set([...fused.slice(0, limit).map((hit) => hit.id), ...identical])
+  const rows = new Map((await store.getChunks([...wanted])).map((row) => [row.id, row]))
+  const exact = (id: string): boolean => identical.has(id) && rows.get(id)?.text.trim() === query.trim()
+  const ordered = [...fused.filter((hit) => exact(hit.id)), ...fused.filter((hit) => !exact(hit.id))].slice(0, limit)
+  return ordered.flatMap((hit) => {
     const row = rows.get(hit.id)
     return row ? [{...row, ...hit, score: mode === 'hybrid' ? hit.score : (hit.bm25?.score ?? hit.vector?.similarity ?? 0)}] : []
   })
 }
+
+/** Cosine similarity above which two vectors are taken as the same text's (float32 rounding leaves 1 − 1e-6). */
+const IDENTICAL_SIMILARITY = 0.9999
 
 /** The fused ranking of two legs' hits (each best first), by reciprocal rank; see {@link searchIndex} for ties. */
 export function fuseRankings(lexical: LegHit[], semantic: LegHit[], rrfK = 60): Array<Pick<SearchHit, 'bm25' | 'score' | 'vector'> & {id: string}> {
