@@ -20,14 +20,14 @@ export async function createLlamaEmbedder(options: EmbedderOptions): Promise<Emb
 
   const cpu = await startCpuFacts()
   const threads = threadCeiling(cpu, options.threads)
-  const {llama, model, modelPath} = await loadLlamaModel({...options, modelPath: options.modelPath, threads})
+  const {model, modelPath, releaseLlama} = await loadLlamaModel({...options, modelPath: options.modelPath, threads})
   let context: LlamaEmbeddingContext
   const contextSize = Math.min(options.contextSize ?? DEFAULT_MAX_EMBEDDING_CONTEXT, model.trainContextSize)
   try {
     context = await model.createEmbeddingContext({contextSize, threads, createSignal: options.signal})
   } catch (error) {
     await model.dispose()
-    await llama.dispose()
+    await releaseLlama()
     throw translateLlamaError(error, 'E_CONTEXT', 'Could not create an embedding context', '--gpu off', options.signal)
   }
 
@@ -49,7 +49,7 @@ export async function createLlamaEmbedder(options: EmbedderOptions): Promise<Emb
       disposed = true
       await context.dispose()
       await model.dispose()
-      await llama.dispose()
+      await releaseLlama()
     },
   }
 }

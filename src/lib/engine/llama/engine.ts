@@ -26,7 +26,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
   const ceiling = threadCeiling(cpu, options.threads)
   const sequences = options.sequences ?? 1
   const logger = options.logger ?? (() => {})
-  const {nlc, llama, model, modelPath, binary} = await loadLlamaModel({...options, modelPath: options.modelPath, threads: ceiling})
+  const {nlc, llama, model, modelPath, binary, releaseLlama} = await loadLlamaModel({...options, modelPath: options.modelPath, threads: ceiling})
 
   try {
     const trainContextSize = model.trainContextSize
@@ -55,11 +55,11 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     return new LlamaEngine(info, model, chatWrapper, slots, runtime, (schema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>, async () => {
       await context.dispose()
       await model.dispose()
-      await llama.dispose()
+      await releaseLlama()
     })
   } catch (error) {
     await model.dispose()
-    await llama.dispose()
+    await releaseLlama()
     throw translateLlamaError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
   }
 }

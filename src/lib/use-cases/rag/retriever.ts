@@ -1,5 +1,5 @@
 import {InputError} from '../../errors/index.js'
-import {isRelevant, readDocuments, searchIndex, type SearchMode} from '../../retrieval/index.js'
+import {IndexStore, isRelevant, readDocuments, searchIndex, type SearchMode} from '../../retrieval/index.js'
 import type {RetrievedPassage} from '../../tasks/index.js'
 import {openIndex, type EmbedderChoice} from './index-docs.js'
 
@@ -24,21 +24,27 @@ export interface Retriever {
 }
 
 /**
- * Opens an index and its embedding model for `ask --index` and `chat --index`: each question retrieves the top-k
- * chunks (hybrid by default), each marked relevant when a query term matched it (BM25) or its vector is at least
- * `minSimilarity` from the question's.
+ * A retriever over an index and its embedding model, for `ask --index` and `chat --index`: each question retrieves
+ * the top-k chunks (hybrid by default), each marked relevant when a query term matched it (BM25) or its vector is at
+ * least `minSimilarity` from the question's. The index must exist (checked now); the embedding model loads on the
+ * first question.
  */
 export async function openRetriever(options: OpenRetrieverOptions): Promise<Retriever> {
-  const {store, embedder} = await openIndex(options.indexDir, options)
+  await IndexStore.open(options.indexDir).then((store) => store.close())
   const minSimilarity = options.minSimilarity ?? DEFAULT_MIN_SIMILARITY
+  // The embedding model loads with the first question, so that an empty or refused input costs no load.
+  let opened: ReturnType<typeof openIndex> | undefined
   return {
     async retrieve(question) {
+      opened ??= openIndex(options.indexDir, options)
+      const {store, embedder} = await opened
       const hits = await searchIndex(store, embedder, question, {limit: options.topK ?? 5, mode: options.mode})
       return hits.map((hit) => ({doc: hit.doc, chunk: hit.chunk, text: hit.text, relevant: isRelevant(hit, minSimilarity)}))
     },
     async close() {
-      store.close()
-      await embedder.dispose()
+      const index = await opened?.catch(() => undefined)
+      index?.store.close()
+      await index?.embedder.dispose()
     },
   }
 }
