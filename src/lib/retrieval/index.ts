@@ -7,5 +7,5 @@ export type {DocumentFormat, ReadDocumentsOptions, SourceDocument} from './docum
 export {htmlToText} from './html.js'
 export {fuseRankings, isRelevant, searchIndex} from './search.js'
 export type {SearchHit, SearchMode, SearchOptions} from './search.js'
-export {IndexStore} from './store.js'
+export {IndexStore, VECTOR_INDEX_MIN_ROWS} from './store.js'
 export type {ChunkRow, DocumentRow, IndexMeta, LegHit, StoredChunk} from './store.js'

@@ -14,6 +14,8 @@ export interface SearchOptions {
   candidates?: number
   /** The k of reciprocal rank fusion (score = Σ 1 / (k + rank)); default 60, as in Cormack et al. 2009. */
   rrfK?: number
+  /** The query's embedding, when it is computed already (benchmarks time the two apart); default: embedded here. */
+  queryVector?: Float32Array
 }
 
 /** One retrieved chunk, with what each leg said of it. */
@@ -38,7 +40,9 @@ export async function searchIndex(store: IndexStore, embedder: Embedder | undefi
   const rrfK = options.rrfK ?? 60
   const [lexical, semantic] = await Promise.all([
     mode === 'vector' ? [] : store.searchText(query, candidates),
-    mode === 'bm25' || !embedder ? [] : embedder.embed(query).then((vector) => store.searchVector(vector, candidates)),
+    mode === 'bm25' || (!embedder && !options.queryVector)
+      ? []
+      : (options.queryVector ? Promise.resolve(options.queryVector) : embedder!.embed(query)).then((vector) => store.searchVector(vector, candidates)),
   ])
   const fused = fuseRankings(lexical, semantic, rrfK)
   // A chunk whose text is the query itself goes first: near-copies (a shared boilerplate paragraph) can outrank it in

@@ -45,13 +45,17 @@ export interface LoadedLlamaModel {
 
 /**
  * One llama.cpp instance per process, shared by every model loaded with the same options (an embedding model next to
- * a generation model): node-llama-cpp 3.22 keeps one log callback per process, and a second instance's
- * `setLogger` lets the first one's finalizer clear it, after which llama.cpp writes its log lines on stdout.
+ * a generation model) and kept when the last model is released, for the next load: node-llama-cpp 3.22 has one log
+ * callback per process, and every further instance's `setLogger` lets the previous callback's finalizer clear it,
+ * after which llama.cpp writes its log lines on stdout.
  */
 let shared: {key: string; llama: Promise<Llama>; holders: number} | undefined
 
 async function acquireLlama(key: string, create: () => Promise<Llama>, threads: number): Promise<{llama: Llama; release: () => Promise<void>}> {
-  if (shared?.key !== key || shared.holders === 0) {
+  if (shared?.key !== key) {
+    // Options changed (another --gpu): the idle instance goes, a new one comes (and takes the log callback).
+    const previous = shared
+    if (previous && previous.holders === 0) await previous.llama.then((llama) => llama.dispose(), () => {})
     const entry = {key, llama: create(), holders: 0}
     shared = entry
     entry.llama.catch(() => {
@@ -59,7 +63,7 @@ async function acquireLlama(key: string, create: () => Promise<Llama>, threads: 
     })
   }
 
-  const entry = shared
+  const entry = shared!
   entry.holders++
   let llama: Llama
   try {
@@ -69,16 +73,14 @@ async function acquireLlama(key: string, create: () => Promise<Llama>, threads: 
     throw error
   }
 
-  if (entry.holders > 1) llama.maxThreads = Math.max(llama.maxThreads, threads)
+  llama.maxThreads = entry.holders > 1 ? Math.max(llama.maxThreads, threads) : threads
   let released = false
   return {
     llama,
     async release() {
       if (released) return
       released = true
-      if (--entry.holders > 0) return
-      if (shared === entry) shared = undefined
-      await llama.dispose()
+      entry.holders--
     },
   }
 }
