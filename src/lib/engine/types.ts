@@ -50,10 +50,20 @@ export interface EngineOptions {
   tokenTimeoutMs?: number
 }
 
-/** One chat turn to generate: a system prompt and a user message. */
+/** An earlier exchange of a conversation, replayed before the new user message. */
+export interface ChatTurn {
+  user: string
+  assistant: string
+}
+
+/** One chat turn to generate: a system prompt and a user message (after the earlier turns of `history`, if any). */
 export interface ChatRequest {
   system: string
   user: string
+  /** Earlier turns of the conversation, oldest first; default none (every task record stands alone). */
+  history?: readonly ChatTurn[]
+  /** Receives the generated text as it comes (streaming); default: none. */
+  onText?: (text: string) => void
   /** Upper bound of generated tokens. */
   maxTokens: number
   /** Sampling temperature; 0 (the default) is greedy and deterministic. */
@@ -120,8 +130,8 @@ export interface Engine {
   readonly info: EngineInfo
   /** Counts the tokens of plain text (no template). */
   countTokens(text: string): number
-  /** Counts the tokens of the prompt a request renders to, template included. */
-  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number
+  /** Counts the tokens of the prompt a request renders to, template (and history) included. */
+  countPromptTokens(request: Pick<ChatRequest, 'history' | 'system' | 'user'>): number
   /** Generates one reply. Rejects with an AppError (InputError when the prompt does not fit). */
   chat(request: ChatRequest): Promise<Generation>
   /** Frees the model and context; idempotent. */

@@ -16,3 +16,5 @@ export {addToIndex, DEFAULT_CHUNK_TOKENS, indexDirFor, listIndex, openIndex, rem
 export type {AddProgress, AddToIndexOptions, AddToIndexResult, EmbedderChoice, IndexListing, SearchIndexOptions} from './rag/index-docs.js'
 export {DEFAULT_MIN_SIMILARITY, openRetriever, readContextDocuments} from './rag/retriever.js'
 export type {OpenRetrieverOptions, Retriever} from './rag/retriever.js'
+export {CHAT_EVIDENCE_SYSTEM_PROMPT, CHAT_SYSTEM_PROMPT, createChatSession, openChatEngine} from './rag/chat.js'
+export type {ChatReply, ChatSession, ChatSessionOptions, OpenChatEngineOptions} from './rag/chat.js'

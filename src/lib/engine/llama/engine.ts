@@ -105,7 +105,7 @@ class LlamaEngine implements Engine {
     return this.model.tokenize(text).length
   }
 
-  countPromptTokens(request: Pick<ChatRequest, 'system' | 'user'>): number {
+  countPromptTokens(request: Pick<ChatRequest, 'history' | 'system' | 'user'>): number {
     const {contextText} = this.chatWrapper.generateContextState({chatHistory: toHistory(request)})
     return contextText.tokenize(this.model.tokenizer).length
   }
@@ -141,6 +141,7 @@ class LlamaEngine implements Engine {
         signal: watchdog.signal,
         stopOnAbortSignal: true,
         temperature: request.temperature ?? 0,
+        onTextChunk: request.onText,
         onToken: (tokens) => {
           generationThreads ??= this.runtime.governor.generationStarted(generationId)
           watchdog.onTokens(tokens.length)
@@ -258,9 +259,10 @@ class LlamaEngine implements Engine {
   }
 }
 
-function toHistory(request: Pick<ChatRequest, 'system' | 'user'>): ChatHistoryItem[] {
+function toHistory(request: Pick<ChatRequest, 'history' | 'system' | 'user'>): ChatHistoryItem[] {
   return [
     {type: 'system', text: request.system},
+    ...(request.history ?? []).flatMap((turn): ChatHistoryItem[] => [{type: 'user', text: turn.user}, {type: 'model', response: [turn.assistant]}]),
     {type: 'user', text: request.user},
     {type: 'model', response: []},
   ]
