@@ -68,7 +68,7 @@ try {
     embedMs.push(performance.now() - started)
   }
 
-  const latency = await timeQueries(store, 30, (mode, i, hits) => {
+  const latency = await timeQueries(store, questions, vectors, 30, (mode, i, hits) => {
     const rank = [...new Set(hits.map((hit) => hit.doc))].indexOf(questions[i].pmid)
     for (const k of [1, 5, 10]) if (rank !== -1 && rank < k) recall[mode][k]++
   })
@@ -110,7 +110,7 @@ try {
   await big.optimize()
   const writeMs = performance.now() - writeStarted
   const bigLoad = [loadavg()[0]]
-  const bigLatency = await timeQueries(big, 10)
+  const bigLatency = await timeQueries(big, questions, vectors, 10)
 
   bigLoad.push(loadavg()[0])
   const bigChunks = await big.countChunks()
@@ -134,7 +134,7 @@ try {
 }
 
 /** Times each leg and the fused search per question (query vectors computed already); `onHits` sees the results. */
-async function timeQueries(index, limit, onHits = () => {}) {
+async function timeQueries(index, questions, vectors, limit, onHits = () => {}) {
   const latency = {bm25: [], vector: [], hybrid: []}
   for (const [i, q] of questions.entries()) {
     for (const mode of Object.keys(latency)) {
