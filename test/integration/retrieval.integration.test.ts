@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {createEmbedder, type Embedder} from '../../src/lib/engine/index.js'
 import {IndexStore, searchIndex} from '../../src/lib/retrieval/index.js'
-import {addToIndex, listIndex, removeFromIndex} from '../../src/lib/use-cases/index.js'
+import {addToIndex, listIndex, mergeIndexes, removeFromIndex} from '../../src/lib/use-cases/index.js'
 import {makePdf} from '../helpers/pdf.js'
 
 // Common clinical words every document shares, so that only the rare terms tell them apart.
@@ -132,6 +132,27 @@ describe('the retrieval index on a synthetic embedding model', () => {
     const store = await IndexStore.open(indexDir)
     try {
       expect(await searchIndex(store, undefined, 'osimertinib', {mode: 'bm25'})).toEqual([])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('merges shard indexes built by separate runs, copying chunks and vectors without embedding again', async () => {
+    const shards = [join(dir, 'shard-0'), join(dir, 'shard-1')]
+    await addToIndex({indexDir: shards[0], paths: [join(dir, 'note-0.txt'), join(dir, 'note-2.txt')], engine: 'llama', embedModel, gpu: 'off', threads: 1, chunkTokens: 48})
+    await addToIndex({indexDir: shards[1], paths: [join(dir, 'note-4.txt'), join(dir, 'records.ndjson')], engine: 'llama', embedModel, gpu: 'off', threads: 1, chunkTokens: 48})
+    const merged = join(dir, 'merged')
+    const first = await mergeIndexes(merged, shards)
+    const expected = (await listIndex(shards[0])).totalChunks + (await listIndex(shards[1])).totalChunks
+    expect(first).toMatchObject({copied: 5, unchanged: 0, totalChunks: expected})
+    expect(await mergeIndexes(merged, shards)).toMatchObject({copied: 0, unchanged: 5, totalChunks: expected})
+    const store = await IndexStore.open(merged)
+    try {
+      expect((await searchIndex(store, undefined, 'zanubrutinib', {mode: 'bm25'}))[0].doc).toBe(join(dir, 'note-4.txt'))
+      const [chunk] = await store.getChunks([`${join(dir, 'note-2.txt')}#0`])
+      const [own] = await searchIndex(store, embedder, chunk.text, {mode: 'vector', limit: 1})
+      expect(own).toMatchObject({id: chunk.id})
+      expect(own.vector!.similarity).toBeCloseTo(1, 4)
     } finally {
       store.close()
     }

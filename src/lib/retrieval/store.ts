@@ -204,6 +204,21 @@ export class IndexStore {
     return rows.map((row: ChunkRow) => ({id: row.id, doc: row.doc, chunk: row.chunk, start: row.start, end: row.end, text: row.text}))
   }
 
+  /**
+   * Every chunk with its vector, in batches (LanceDB streams record batches, so memory stays bounded), for merging
+   * one index into another.
+   */
+  async *scanChunks(): AsyncGenerator<StoredChunk[]> {
+    for await (const batch of this.chunks.query()) {
+      const rows: StoredChunk[] = []
+      for (const row of batch.toArray() as unknown as Array<ChunkRow & {vector: {toArray(): Float32Array}}>) {
+        rows.push({id: row.id, doc: row.doc, chunk: row.chunk, start: row.start, end: row.end, text: row.text, vector: Float32Array.from(row.vector.toArray())})
+      }
+
+      yield rows
+    }
+  }
+
   /** Closes the database. */
   close(): void {
     this.db.close()

@@ -11,13 +11,15 @@ const oneLine = (text: string, width: number): string => {
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat
 }
 
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`
+
 /** The summary line of `index add`: what was added, updated and skipped, and the rate. */
 export function renderAddSummary(result: AddToIndexResult): string {
   const seconds = result.durationMs / 1000
   return (
-    `${result.documents} documents: ${result.added} added, ${result.updated} updated, ${result.unchanged} unchanged; ` +
-    `${result.chunks} chunks indexed in ${seconds.toFixed(1)} s (${Math.round(result.chunksPerSecond)} chunks/s); ` +
-    `${result.totalChunks} chunks in ${result.indexDir}`
+    `${plural(result.documents, 'document')}: ${result.added} added, ${result.updated} updated, ${result.unchanged} unchanged; ` +
+    `${plural(result.chunks, 'chunk')} indexed in ${seconds.toFixed(1)} s (${Math.round(result.chunksPerSecond)} chunks/s); ` +
+    `${plural(result.totalChunks, 'chunk')} in ${result.indexDir}`
   )
 }
 

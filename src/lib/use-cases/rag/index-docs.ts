@@ -20,7 +20,7 @@ import {resolveModelPath} from '../../store/index.js'
 export const DEFAULT_CHUNK_TOKENS = 256
 
 /** Chunks embedded before they are written in one batch (one LanceDB version per batch, not per document). */
-const WRITE_BATCH_CHUNKS = 2048
+export const WRITE_BATCH_CHUNKS = 2048
 
 /** The index directory: `given` (`--index`), else `<data dir>/index`. */
 export function indexDirFor(given?: string): string {
@@ -212,3 +212,4 @@ export async function searchIndexDir(options: SearchIndexOptions): Promise<{hits
     await embedder?.dispose()
   }
 }
+
