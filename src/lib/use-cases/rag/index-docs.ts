@@ -119,6 +119,7 @@ export async function addToIndex(options: AddToIndexOptions): Promise<AddToIndex
     store = await IndexStore.open(options.indexDir, {embedModel, dimensions: embedder.info.dimensions, chunkTokens})
     const hashes = new Map((await store.listDocuments()).map((row) => [row.doc, row.hash]))
     const progress: AddProgress = {documents: 0, added: 0, updated: 0, unchanged: 0, chunks: 0}
+    const seen = new Set<string>()
     let pendingDocs: DocumentRow[] = []
     let pendingChunks: StoredChunk[] = []
     const flush = async (): Promise<void> => {
@@ -130,6 +131,14 @@ export async function addToIndex(options: AddToIndexOptions): Promise<AddToIndex
     for await (const document of readDocuments(options.paths, {field: options.field, idField: options.idField})) {
       if (options.signal?.aborted) throw new InterruptedError()
       progress.documents++
+      if (seen.has(document.doc)) {
+        // Two documents with one id in one run (a repeated NDJSON id): the first is kept, as a rerun would keep it.
+        options.log?.('warn', `document id ${document.doc} (${document.source}) came twice; the first one is kept`)
+        progress.unchanged++
+        continue
+      }
+
+      seen.add(document.doc)
       const previous = hashes.get(document.doc)
       if (previous === document.hash) {
         progress.unchanged++
