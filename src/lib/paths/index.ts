@@ -84,6 +84,7 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
   },
   {name: 'JSL_MED_INDEX', description: 'default for `--index` (`index …`, `ask`, `chat`)', defaultValue: '`index …`: $JSL_MED_DATA_DIR/index; `ask`, `chat`: no index'},
   {name: 'JSL_MED_EMBED_MODEL', description: 'default for `--embed-model` (the GGUF embedding model of a new index)', defaultValue: 'the model the index was built with'},
+  {name: 'LANCE_CPU_THREADS', description: "threads of LanceDB's CPU pool; jsl-med sets at least 8 when it is unset (2 deadlocked a full-text index build)", defaultValue: 'max(8, cores)'},
   {name: 'LANCEDB_LOG', description: "LanceDB's log level (Rust env_logger syntax); jsl-med sets `error` when it is unset", defaultValue: 'error'},
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
