@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Errors, Flags} from '@oclif/core'
 
 import {BaseCommand, indexFlags, runTaskCommand, taskFlags} from '../lib/cli/index.js'
 import {createAskTask, singleQuestionSource} from '../lib/tasks/index.js'
@@ -33,7 +33,13 @@ The record contract of the task commands holds: one output line per input line, 
     'embed-model': indexFlags['embed-model'],
     'embed-engine': indexFlags['embed-engine'],
     'top-k': Flags.integer({char: 'k', description: 'Chunks retrieved per question.', min: 1, max: 50, default: 5, helpValue: 'N', helpGroup: 'EVIDENCE'}),
-    'min-similarity': Flags.custom<number>({parse: async (input) => Number(input)})({
+    'min-similarity': Flags.custom<number>({
+      async parse(input) {
+        const value = Number(input)
+        if (!Number.isFinite(value) || value < -1 || value > 1) throw new Errors.CLIError(`Expected a cosine similarity from -1 to 1 but received: ${input}`)
+        return value
+      },
+    })({
       description: 'Cosine similarity from which a retrieved chunk with no question term counts as relevant.',
       default: DEFAULT_MIN_SIMILARITY,
       helpValue: 'S',
