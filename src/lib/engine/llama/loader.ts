@@ -49,18 +49,22 @@ export interface LoadedLlamaModel {
  * callback per process, and every further instance's `setLogger` lets the previous callback's finalizer clear it,
  * after which llama.cpp writes its log lines on stdout.
  */
-let shared: {key: string; llama: Promise<Llama>; holders: number} | undefined
+let shared: {key: string; llama: Promise<Llama>; holders: number; instance?: Llama} | undefined
 
 async function acquireLlama(key: string, create: () => Promise<Llama>, threads: number): Promise<{llama: Llama; release: () => Promise<void>}> {
-  if (shared?.key !== key) {
+  // A caller may still dispose the instance itself (`loaded.llama.dispose()`): a disposed one is replaced.
+  if (shared?.key !== key || shared.instance?.disposed) {
     // Options changed (another --gpu): the idle instance goes, a new one comes (and takes the log callback).
     const previous = shared
     if (previous && previous.holders === 0) await previous.llama.then((llama) => llama.dispose(), () => {})
-    const entry = {key, llama: create(), holders: 0}
+    const entry: NonNullable<typeof shared> = {key, llama: create(), holders: 0}
     shared = entry
-    entry.llama.catch(() => {
-      if (shared === entry) shared = undefined
-    })
+    entry.llama.then(
+      (llama) => (entry.instance = llama),
+      () => {
+        if (shared === entry) shared = undefined
+      },
+    )
   }
 
   const entry = shared!
