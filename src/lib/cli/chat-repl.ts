@@ -55,8 +55,8 @@ export async function runChatRepl({session, input, output, logger}: ChatReplOpti
       }
     }
 
-    if (closed) break
-    rl.prompt()
+    // Lines typed ahead (or piped into a pty that then closes) are still answered in order after a close.
+    if (!closed) rl.prompt()
   }
 
   rl.close()
