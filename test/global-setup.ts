@@ -9,11 +9,13 @@ import {SHAPES, synthesizeModel} from '../src/lib/gguf/index.js'
 declare module 'vitest' {
   export interface ProvidedContext {
     tinyModelPath: string
+    /** The tiny shape as an embedding model (mean pooling). */
+    tinyEmbedModelPath: string
   }
 }
 
 /**
- * Synthesizes the tiny random-weight model every llama.cpp test loads (no download, a few hundred KB), and points
+ * Synthesizes the tiny random-weight models the llama.cpp tests load (no download, a few hundred KB each), and points
  * the XDG directories of every test and every process a test spawns into a temporary home: no test reads or writes
  * the user's real store, cache (the hw bandwidth cache) or configuration, or a Hugging Face token. TMPDIR points
  * there too, so the temporary directories tests make (os.tmpdir()) go when the run ends, even those a test leaves.
@@ -23,10 +25,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await mkdir(join(dir, 'tmp'))
   process.env.TMPDIR = join(dir, 'tmp')
   for (const category of ['data', 'cache', 'config']) process.env[`XDG_${category.toUpperCase()}_HOME`] = join(dir, category)
-  for (const name of ['JSL_MED_DATA_DIR', 'JSL_MED_CACHE_DIR', 'JSL_MED_CONFIG_DIR', 'JSL_MED_MODELS_DIR', 'HF_HOME', 'HF_TOKEN', 'HF_TOKEN_PATH']) {
+  for (const name of ['JSL_MED_DATA_DIR', 'JSL_MED_CACHE_DIR', 'JSL_MED_CONFIG_DIR', 'JSL_MED_MODELS_DIR', 'JSL_MED_INDEX', 'JSL_MED_EMBED_MODEL', 'HF_HOME', 'HF_TOKEN', 'HF_TOKEN_PATH']) {
     delete process.env[name]
   }
   const {path} = await synthesizeModel({path: join(dir, 'tiny.gguf'), shape: SHAPES.tiny, seed: 7})
   project.provide('tinyModelPath', path)
+  const embed = await synthesizeModel({path: join(dir, 'tiny-embed.gguf'), shape: SHAPES.tiny, seed: 11, pooling: 'mean'})
+  project.provide('tinyEmbedModelPath', embed.path)
   return () => rm(dir, {recursive: true, force: true})
 }

@@ -38,12 +38,13 @@ export default class Synth extends BaseCommand {
     seed: Flags.integer({description: 'Seed of the random weights.', default: 1, helpValue: 'N'}),
     projector: Flags.boolean({description: 'Also write a vision projector (mmproj-<FILE>) next to the model, for `vlm`.'}),
     lora: Flags.boolean({description: 'Also write a LoRA adapter (lora-<FILE>) next to the model, for `--lora`.'}),
+    embedding: Flags.boolean({description: 'Write an embedding model (mean pooling), for `index add --embed-model`.', exclusive: ['projector']}),
   }
 
   async run(): Promise<SynthResult> {
     const {args, flags} = await this.parse(Synth)
     const logger = this.useLogger(flags)
-    const result = await synthesizeTryModel({path: args.path, shape: flags.shape, tensorType: flags.type, seed: flags.seed, projector: flags.projector, lora: flags.lora})
+    const result = await synthesizeTryModel({path: args.path, shape: flags.shape, tensorType: flags.type, seed: flags.seed, projector: flags.projector, lora: flags.lora, embedding: flags.embedding})
     const {model, projector, lora} = result
     logger.info(`Wrote ${model.path}: ${formatBytes(model.sizeBytes)}, ${model.parameterCount} parameters, ${model.tensorType} (random weights: the text it writes is nonsense)`)
     if (projector) logger.info(`Wrote ${projector.path}: ${formatBytes(projector.sizeBytes)}, vision projector, ${projector.imageTokens} tokens per image`)

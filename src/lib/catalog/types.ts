@@ -4,11 +4,14 @@ export type Quant = 'q4' | 'q8' | 'q16'
 /** The tiers from the smallest to the largest file. */
 export const QUANTS: readonly Quant[] = ['q4', 'q8', 'q16']
 
-/** What a model is good for; `tiny` marks the smallest models, for trying things out on any machine. */
-export type ModelTask = 'ner' | 'qa' | 'rag' | 'soap' | 'summarize' | 'tiny' | 'vision'
+/**
+ * What a model is good for; `tiny` marks the smallest models, for trying things out on any machine, and `embed` the
+ * embedding models of the retrieval index.
+ */
+export type ModelTask = 'embed' | 'ner' | 'qa' | 'rag' | 'soap' | 'summarize' | 'tiny' | 'vision'
 
 /** Every task of the catalog, in the order `hw` lists them. */
-export const MODEL_TASKS: readonly ModelTask[] = ['qa', 'summarize', 'soap', 'ner', 'rag', 'vision', 'tiny']
+export const MODEL_TASKS: readonly ModelTask[] = ['qa', 'summarize', 'soap', 'ner', 'rag', 'vision', 'tiny', 'embed']
 
 /**
  * One GGUF file of a model.

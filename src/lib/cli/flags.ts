@@ -97,6 +97,23 @@ export const modelFlags = {
   }),
 }
 
+/** Where the retrieval index is and how it embeds: `index …`, `ask --index`, `chat --index`. */
+export const indexFlags = {
+  index: Flags.string({description: 'Index directory (a LanceDB database). [default: <data dir>/index]', env: 'JSL_MED_INDEX', helpValue: 'DIR', helpGroup: 'INDEX'}),
+  'embed-model': Flags.string({
+    description: 'GGUF embedding model (path or installed name). [default: the one the index was built with]',
+    env: 'JSL_MED_EMBED_MODEL',
+    helpValue: 'PATH|NAME',
+    helpGroup: 'INDEX',
+  }),
+  'embed-engine': Flags.option({
+    options: ['llama', 'echo'] as const,
+    default: 'llama' as const,
+    description: 'Embedding engine: llama (llama.cpp) or echo (hashed words, no model; for testing).',
+    helpGroup: 'INDEX',
+  })(),
+}
+
 /** Generation settings of every model call. */
 export const generationFlags = {
   'max-tokens': Flags.integer({helpValue: 'N', description: 'Maximum tokens generated per model call.', min: 1, default: 512, helpGroup: 'GENERATION'}),

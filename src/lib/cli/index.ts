@@ -5,7 +5,7 @@ export {runBenchCommand} from './bench-command.js'
 export type {BenchCommandContext, BenchResult} from './bench-command.js'
 export {createDownloadProgress, formatDuration} from './download-progress.js'
 export type {DownloadProgressOptions, DownloadProgressRenderer} from './download-progress.js'
-export {benchFlags, examplesFlags, generationFlags, loraFlags, modelFlags, parseLoraSpec, recordFlags, runtimeFlags, storeFlags, taskArgs, taskFlags} from './flags.js'
+export {benchFlags, examplesFlags, generationFlags, indexFlags, loraFlags, modelFlags, parseLoraSpec, recordFlags, runtimeFlags, storeFlags, taskArgs, taskFlags} from './flags.js'
 export type {BenchFlagValues, TaskFlagValues} from './flags.js'
 export {trapInterrupt} from './interrupt.js'
 export type {Interrupt} from './interrupt.js'
@@ -22,7 +22,10 @@ export {
   formatRate,
   formatRecordProgress,
   formatRecordSummary,
+  renderAddSummary,
   renderHwReport,
+  renderIndexListing,
+  renderSearchHits,
   renderModelTable,
 } from './render/index.js'
 export type {RecordProgressState, RenderHwOptions} from './render/index.js'
@@ -30,3 +33,5 @@ export {runDeidCommand, runTaskCommand} from './task-command.js'
 export type {DeidCommandOptions, TaskCommandHooks} from './task-command.js'
 export {HELP_PAGE_COLUMNS, HELP_PAGES_PATH, helpPageId, USER_AGENT_PLACEHOLDER, writePrerenderedHelp} from './help/pages.js'
 export type {HelpPagesFile} from './help/pages.js'
+export {runChatRepl} from './chat-repl.js'
+export type {ChatReplOptions} from './chat-repl.js'

@@ -40,6 +40,23 @@ export async function openBenchModel(options: import('./bench/types.js').BenchMo
   return open(options)
 }
 
+export type * from './embedding/types.js'
+export {normalize as normalizeVector} from './embedding/echo.js'
+
+/**
+ * Creates an embedder: `llama` runs a GGUF model's embedding context in llama.cpp (node-llama-cpp loaded lazily, as
+ * in createEngine), `echo` is a deterministic hashed bag of words that needs no model.
+ */
+export async function createEmbedder(options: import('./embedding/types.js').EmbedderOptions): Promise<import('./embedding/types.js').Embedder> {
+  if (options.kind === 'echo') {
+    const {createEchoEmbedder} = await import('./embedding/echo.js')
+    return createEchoEmbedder()
+  }
+
+  const {createLlamaEmbedder} = await import('./embedding/llama.js')
+  return createLlamaEmbedder(options)
+}
+
 export type * from './vision/types.js'
 export {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from './json-schema/index.js'
 

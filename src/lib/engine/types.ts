@@ -70,7 +70,16 @@ export interface ChatExample {
   reply: string
 }
 
-/** One chat turn to generate: a system prompt, optional few-shot examples, and a user message. */
+/** An earlier exchange of a conversation, replayed before the new user message. */
+export interface ChatTurn {
+  user: string
+  assistant: string
+}
+
+/**
+ * One chat turn to generate: a system prompt, optional few-shot examples, and a user message (after the earlier
+ * turns of `history`, if any).
+ */
 export interface ChatRequest {
   system: string
   /**
@@ -80,6 +89,10 @@ export interface ChatRequest {
    */
   examples?: readonly ChatExample[]
   user: string
+  /** Earlier turns of the conversation, oldest first; default none (every task record stands alone). */
+  history?: readonly ChatTurn[]
+  /** Receives the generated text as it comes (streaming); default: none. */
+  onText?: (text: string) => void
   /** Upper bound of generated tokens. */
   maxTokens: number
   /** Sampling temperature; 0 (the default) is greedy and deterministic. */
@@ -154,8 +167,8 @@ export interface Engine {
   readonly info: EngineInfo
   /** Counts the tokens of plain text (no template). */
   countTokens(text: string): number
-  /** Counts the tokens of the prompt a request renders to, template included. */
-  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number
+  /** Counts the tokens of the prompt a request renders to, template (examples and history) included. */
+  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'history' | 'system' | 'user'>): number
   /** Generates one reply. Rejects with an AppError (InputError when the prompt does not fit). */
   chat(request: ChatRequest): Promise<Generation>
   /** Frees the model and context; idempotent. */

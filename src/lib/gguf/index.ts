@@ -1,7 +1,7 @@
 // GGUF files: validates a model file's header before llama.cpp sees it, and synthesizes llama-architecture GGUF v3
 // models with seeded random weights, for tests and benchmarks without downloads.
 export {countParameters, parseShape, SHAPES, synthesizeModel} from './synthesize.js'
-export type {ModelShape, SynthesizeOptions, SynthesizeResult} from './synthesize.js'
+export type {ModelShape, Pooling, SynthesizeOptions, SynthesizeResult} from './synthesize.js'
 export type {TensorType} from './quantize.js'
 export {GgufHeaderError, readGgufHeader, readGgufQuantName} from './read-header.js'
 export type {GgufHeader, GgufTensorInfo} from './read-header.js'

@@ -193,6 +193,11 @@ export interface SynthesizeOptions {
   seed?: number
   /** `general.name`. Default `'jsl-med synthetic'`. */
   name?: string
+  /**
+   * Writes `llama.pooling_type`, which makes llama.cpp pool the token states into one embedding per text (an
+   * embedding model: `mean`, `cls` or `last`). Default: none (a generative model).
+   */
+  pooling?: Pooling
   /** Called after every write with the bytes written so far and the final file size. Default: none. */
   onProgress?: (writtenBytes: number, totalBytes: number) => void
 }
@@ -211,6 +216,12 @@ export interface SynthesizeResult {
   tensorType: TensorType
 }
 
+/** How an embedding model pools token states into one vector. */
+export type Pooling = 'cls' | 'last' | 'mean'
+
+// llama.cpp's enum llama_pooling_type.
+const POOLING_TYPES: Record<Pooling, number> = {mean: 1, cls: 2, last: 3}
+
 const FILE_TYPES: Record<TensorType, number> = {F32: 0, F16: 1, Q4_0: 2, Q8_0: 7}
 
 const CHATML_TEMPLATE =
@@ -222,7 +233,7 @@ const CHATML_TEMPLATE =
  * tokenizer with a ChatML template, streaming tensor data so any shape is written with bounded memory.
  */
 export async function synthesizeModel(options: SynthesizeOptions): Promise<SynthesizeResult> {
-  const {path, shape, tensorType = 'F32', seed = 1, name = 'jsl-med synthetic', onProgress} = options
+  const {path, shape, tensorType = 'F32', seed = 1, name = 'jsl-med synthetic', pooling, onProgress} = options
   validateShape(shape, tensorType)
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`)
   const vocab = buildVocabulary(shape.vocabSize)
@@ -246,6 +257,7 @@ export async function synthesizeModel(options: SynthesizeOptions): Promise<Synth
     ['llama.rope.freq_base', f32(10000)],
     ['llama.attention.layer_norm_rms_epsilon', f32(1e-5)],
     ['llama.vocab_size', u32(shape.vocabSize)],
+    ...(pooling ? [['llama.pooling_type', u32(POOLING_TYPES[pooling])] as [string, GgufValue]] : []),
     ['tokenizer.ggml.model', str('gpt2')],
     ['tokenizer.ggml.pre', str('default')],
     ['tokenizer.ggml.tokens', {type: 'array', itemType: 'string', values: vocab.tokens}],

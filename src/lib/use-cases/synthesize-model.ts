@@ -22,6 +22,8 @@ export interface SynthesizeTryModelOptions {
   tensorType?: TensorType
   /** Integer seed; the same seed gives byte-identical files. Default `1`. */
   seed?: number
+  /** Write an embedding model (mean pooling) instead of a generative one. Default false. */
+  embedding?: boolean
   /** Also write a vision projector (`mmproj-<file name>`) next to the model, sized for it. Default `false`. */
   projector?: boolean
   /** Also write a LoRA adapter (`lora-<file name>`, rank 4) next to the model, shaped for it. Default `false`. */
@@ -61,7 +63,7 @@ export async function synthesizeTryModel(options: SynthesizeTryModelOptions): Pr
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got ${seed}`, {hint: 'Pass a whole number, e.g. --seed 7.'})
   let model: SynthesizeResult
   try {
-    model = await synthesizeModel({path, shape, tensorType, seed, onProgress: options.onProgress})
+    model = await synthesizeModel({path, shape, tensorType, seed, pooling: options.embedding ? 'mean' : undefined, onProgress: options.onProgress})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw cannotWrite(path, error)
     // Anything else is validateShape naming the hyperparameter at fault.

@@ -12,13 +12,13 @@ const SPEED_BATCH_SIZE = 512
 /** Loads a GGUF model for speed tests and log-likelihood scoring (see {@link BenchModel}). */
 export async function openBenchModel(options: BenchModelOptions): Promise<BenchModel> {
   if (!Number.isInteger(options.threads) || options.threads < 1) throw new UsageError(`threads must be a positive integer, got ${options.threads}`)
-  const {nlc, llama, model, modelPath, loadMs, binary} = await loadLlamaModel({...options, threads: options.threads})
+  const {nlc, llama, model, modelPath, loadMs, binary, releaseLlama} = await loadLlamaModel({...options, threads: options.threads})
   try {
     const info = {...(await describe(nlc, llama, model, modelPath, options.threads, loadMs)), binary}
-    return new LlamaBenchModel(info, llama, model, options)
+    return new LlamaBenchModel(info, llama, model, options, releaseLlama)
   } catch (error) {
     await model.dispose()
-    await llama.dispose()
+    await releaseLlama()
     throw error
   }
 }
@@ -73,6 +73,7 @@ class LlamaBenchModel implements BenchModel {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly options: BenchModelOptions,
+    private readonly releaseLlama: () => Promise<void>,
   ) {}
 
   async measureSpeed(options: SpeedOptions = {}): Promise<SpeedMeasurement> {
@@ -252,7 +253,7 @@ class LlamaBenchModel implements BenchModel {
     const scoring = await this.scoring?.catch(() => undefined)
     await scoring?.context.dispose()
     await this.model.dispose()
-    await this.llama.dispose()
+    await this.releaseLlama()
   }
 
   private tokenize(text: string): Token[] {

@@ -13,8 +13,11 @@ const ECHO_CONTEXT_SIZE = 4096
  */
 export function createEchoEngine(): Engine {
   const countTokens = (text: string): number => text.split(/\s+/).filter(Boolean).length
-  const countPromptTokens = (request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number =>
-    countTokens(request.system) + countTokens(request.user) + (request.examples ?? []).reduce((sum, example) => sum + countTokens(example.user) + countTokens(example.reply), 0)
+  const countPromptTokens = (request: Pick<ChatRequest, 'examples' | 'history' | 'system' | 'user'>): number =>
+    countTokens(request.system) +
+    countTokens(request.user) +
+    (request.examples ?? []).reduce((sum, example) => sum + countTokens(example.user) + countTokens(example.reply), 0) +
+    (request.history ?? []).reduce((sum, turn) => sum + countTokens(turn.user) + countTokens(turn.assistant), 0)
   return {
     info: {kind: 'echo', contextSize: ECHO_CONTEXT_SIZE, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
     countTokens,
@@ -30,6 +33,7 @@ export function createEchoEngine(): Engine {
       const words = request.user.split(/\s+/).filter(Boolean)
       const json = request.schema ? smallestValue(request.schema) : undefined
       const text = json === undefined ? words.slice(0, request.maxTokens).join(' ') : JSON.stringify(json)
+      request.onText?.(text)
       return {text, json, stopReason: words.length > request.maxTokens ? 'maxTokens' : 'endOfText', promptTokens, outputTokens: countTokens(text), durationMs: 0}
     },
     async dispose() {},

@@ -39,7 +39,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
   const ceiling = threadCeiling(cpu, options.threads)
   const sequences = options.sequences ?? 1
   const logger = options.logger ?? (() => {})
-  const {nlc, llama, model, modelPath, binary} = await loadLlamaModel({...options, modelPath: options.modelPath, threads: ceiling})
+  const {nlc, llama, model, modelPath, binary, releaseLlama} = await loadLlamaModel({...options, modelPath: options.modelPath, threads: ceiling})
 
   try {
     const trainContextSize = model.trainContextSize
@@ -73,11 +73,11 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     return new LlamaEngine(info, model, chatWrapper, slots, runtime, grammars, async () => {
       await context.dispose()
       await model.dispose()
-      await llama.dispose()
+      await releaseLlama()
     })
   } catch (error) {
     await model.dispose()
-    await llama.dispose()
+    await releaseLlama()
     throw translateLlamaError(error, 'E_CONTEXT', 'Could not create a context for the model', '--context-size', options.signal)
   }
 }
@@ -123,7 +123,7 @@ class LlamaEngine implements Engine {
     return this.model.tokenize(text).length
   }
 
-  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): number {
+  countPromptTokens(request: Pick<ChatRequest, 'examples' | 'history' | 'system' | 'user'>): number {
     const {contextText} = this.chatWrapper.generateContextState({chatHistory: toHistory(request)})
     return contextText.tokenize(this.model.tokenizer).length
   }
@@ -159,6 +159,7 @@ class LlamaEngine implements Engine {
         signal: watchdog.signal,
         stopOnAbortSignal: true,
         temperature: request.temperature ?? 0,
+        onTextChunk: request.onText,
         onToken: (tokens) => {
           generationThreads ??= this.runtime.governor.generationStarted(generationId)
           watchdog.onTokens(tokens.length)
@@ -279,12 +280,15 @@ class LlamaEngine implements Engine {
   }
 }
 
-function toHistory(request: Pick<ChatRequest, 'examples' | 'system' | 'user'>): ChatHistoryItem[] {
-  const examples = (request.examples ?? []).flatMap((example): ChatHistoryItem[] => [
-    {type: 'user', text: example.user},
-    {type: 'model', response: [example.reply]},
-  ])
-  return [{type: 'system', text: request.system}, ...examples, {type: 'user', text: request.user}, {type: 'model', response: []}]
+function toHistory(request: Pick<ChatRequest, 'examples' | 'history' | 'system' | 'user'>): ChatHistoryItem[] {
+  // Few-shot examples first (they belong to the shared prefix), then the conversation so far, then the new message.
+  const turns = [...(request.examples ?? []).map((example) => ({user: example.user, assistant: example.reply})), ...(request.history ?? [])]
+  return [
+    {type: 'system', text: request.system},
+    ...turns.flatMap((turn): ChatHistoryItem[] => [{type: 'user', text: turn.user}, {type: 'model', response: [turn.assistant]}]),
+    {type: 'user', text: request.user},
+    {type: 'model', response: []},
+  ]
 }
 
 /** Parses output of a GBNF grammar as JSON and checks it against the request's schema (the grammar alone may be looser). */

@@ -39,6 +39,54 @@ export interface LoadedLlamaModel {
   loadMs: number
   /** The llama.cpp binary that runs it (`JSL_MED_LLAMA_BINARY` picks it). */
   binary: LlamaBinary
+  /** Releases this load's hold on `llama` (disposed when no other model holds it); call instead of `llama.dispose()`. */
+  releaseLlama(): Promise<void>
+}
+
+/**
+ * One llama.cpp instance per process, shared by every model loaded with the same options (an embedding model next to
+ * a generation model) and kept when the last model is released, for the next load: node-llama-cpp 3.22 has one log
+ * callback per process, and every further instance's `setLogger` lets the previous callback's finalizer clear it,
+ * after which llama.cpp writes its log lines on stdout.
+ */
+let shared: {key: string; llama: Promise<Llama>; holders: number; instance?: Llama} | undefined
+
+async function acquireLlama(key: string, create: () => Promise<Llama>, threads: number): Promise<{llama: Llama; release: () => Promise<void>}> {
+  // A caller may still dispose the instance itself (`loaded.llama.dispose()`): a disposed one is replaced.
+  if (shared?.key !== key || shared.instance?.disposed) {
+    // Options changed (another --gpu): the idle instance goes, a new one comes (and takes the log callback).
+    const previous = shared
+    if (previous && previous.holders === 0) await previous.llama.then((llama) => llama.dispose(), () => {})
+    const entry: NonNullable<typeof shared> = {key, llama: create(), holders: 0}
+    shared = entry
+    entry.llama.then(
+      (llama) => (entry.instance = llama),
+      () => {
+        if (shared === entry) shared = undefined
+      },
+    )
+  }
+
+  const entry = shared!
+  entry.holders++
+  let llama: Llama
+  try {
+    llama = await entry.llama
+  } catch (error) {
+    entry.holders--
+    throw error
+  }
+
+  llama.maxThreads = entry.holders > 1 ? Math.max(llama.maxThreads, threads) : threads
+  let released = false
+  return {
+    llama,
+    async release() {
+      if (released) return
+      released = true
+      entry.holders--
+    },
+  }
 }
 
 /**
@@ -56,15 +104,17 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
   const logger = options.logger ?? (() => {})
   if (choice === 'auto' && native.building) logger('debug', 'A native llama.cpp build is under way (npm run build:native); this run takes the prebuilt binary')
   let llama: Llama
+  let releaseLlama: () => Promise<void>
   try {
-    llama = await nlc.getLlama({
+    const key = JSON.stringify([choice, options.gpu ?? 'auto', Boolean(options.verbose)])
+    ;({llama, release: releaseLlama} = await acquireLlama(key, () => nlc.getLlama({
       ...llamaBinaryOptions(choice, {nativeBuilding: native.building, loadedBefore: firstLoadedLlamaBinary()}),
       gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
       logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
       logger: (level, message) => forwardLog(logger, level, message),
       maxThreads: options.threads,
       progressLogs: false,
-    })
+    }), options.threads))
   } catch (error) {
     if (choice === 'native') throw noNativeBinaryError(`its build did not load for --gpu ${options.gpu ?? 'auto'}`, error)
     throw new EngineError(`No usable llama.cpp backend for --gpu ${options.gpu ?? 'auto'}`, {
@@ -78,9 +128,9 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
   const started = performance.now()
   try {
     const model = await llama.loadModel({modelPath, gpuLayers: options.gpu === 'off' ? 0 : 'auto', loadSignal: options.signal})
-    return {nlc, llama, model, modelPath, loadMs: performance.now() - started, binary}
+    return {nlc, llama, model, modelPath, loadMs: performance.now() - started, binary, releaseLlama}
   } catch (error) {
-    await llama.dispose()
+    await releaseLlama()
     throw translateLlamaError(error, 'E_MODEL_LOAD', `Could not load model ${modelPath}`, '--gpu off or a smaller quantization', options.signal)
   }
 }
