@@ -1,10 +1,13 @@
-import {copyFile, mkdtemp, open, stat, truncate, writeFile} from 'node:fs/promises'
+import {copyFile, mkdtemp, open, readFile, stat, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {ChatWrapper} from 'node-llama-cpp'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {createEngine, type Engine, type EngineLogLevel, type JsonSchema} from '../../src/lib/engine/index.js'
+import {resolveChatWrapperCached} from '../../src/lib/engine/llama/chat-wrapper.js'
+import {loadLlamaModel, type LoadedLlamaModel} from '../../src/lib/engine/llama/loader.js'
 import {InterruptedError} from '../../src/lib/errors/index.js'
 
 const modelPath = inject('tinyModelPath')
@@ -134,5 +137,62 @@ describe('model file checks', () => {
     await handle.write(Buffer.alloc(64, 0xff), 0, 64, 8)
     await handle.close()
     await expect(createEngine({modelPath: path, gpu: 'off', threads: 1})).rejects.toMatchObject({exitCode: 7})
+  })
+})
+
+describe('chat wrapper resolution, remembered per model file', () => {
+  let loaded: LoadedLlamaModel
+  let dir: string
+  const render = (wrapper: ChatWrapper): string => JSON.stringify(wrapper.generateContextState({chatHistory: [{type: 'user', text: 'BP 150/90.'}, {type: 'model', response: []}]}).contextText.toJSON())
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'jsl-med-chat-wrapper-'))
+    loaded = await loadLlamaModel({modelPath, gpu: 'off', threads: 1})
+  })
+
+  afterAll(async () => {
+    await loaded?.model.dispose()
+    await loaded?.releaseLlama()
+  })
+
+  it('gives what node-llama-cpp resolves, then rebuilds it from the cache', async () => {
+    const cachePath = join(dir, 'fresh.json')
+    const expected = loaded.nlc.resolveChatWrapper(loaded.model)
+    const first = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+    const cache = JSON.parse(await readFile(cachePath, 'utf8'))
+    expect(Object.values(cache.entries)).toEqual([expect.objectContaining({type: 'chatML'})])
+    const second = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+    for (const wrapper of [first, second]) {
+      expect(wrapper.constructor).toBe(expected.constructor)
+      expect(render(wrapper)).toBe(render(expected))
+    }
+  })
+
+  it('uses the remembered answer without resolving again', async () => {
+    const cachePath = join(dir, 'planted.json')
+    await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+    const cache = JSON.parse(await readFile(cachePath, 'utf8'))
+    for (const entry of Object.values(cache.entries) as Array<{type: string}>) entry.type = 'general'
+    await writeFile(cachePath, JSON.stringify(cache))
+    const wrapper = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+    expect(wrapper).toBeInstanceOf(loaded.nlc.GeneralChatWrapper)
+  })
+
+  it('resolves in full past a corrupt cache or an unknown wrapper type, and repairs the cache', async () => {
+    for (const [name, content] of [['corrupt.json', '{"version":1,"entr'], ['unknown.json', 'x']]) {
+      const cachePath = join(dir, name)
+      await writeFile(cachePath, content)
+      if (name === 'unknown.json') {
+        await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+        const cache = JSON.parse(await readFile(cachePath, 'utf8'))
+        for (const entry of Object.values(cache.entries) as Array<{type: string}>) entry.type = 'noSuchWrapper'
+        await writeFile(cachePath, JSON.stringify(cache))
+      }
+
+      const wrapper = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+      expect(wrapper).toBeInstanceOf(loaded.nlc.ChatMLChatWrapper)
+      const cache = JSON.parse(await readFile(cachePath, 'utf8'))
+      expect(Object.values(cache.entries)).toEqual([expect.objectContaining({type: 'chatML'})])
+    }
   })
 })

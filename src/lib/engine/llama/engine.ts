@@ -16,6 +16,7 @@ import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
 import {validateJsonValue} from '../json-schema/index.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
 import {chooseFlashAttention} from './attention.js'
+import {resolveChatWrapperCached} from './chat-wrapper.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
 import {createContextWithLora} from './lora.js'
@@ -49,7 +50,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     const flashAttention = chooseFlashAttention(llama.gpu)
     const context = await createContextWithLora(model, options.lora, {contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
     const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
-    const chatWrapper = nlc.resolveChatWrapper(model)
+    const chatWrapper = await resolveChatWrapperCached(nlc, model, modelPath)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
     const info: EngineInfo = {
       kind: 'llama',
