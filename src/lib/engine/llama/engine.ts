@@ -20,6 +20,7 @@ import {resolveChatWrapperCached} from './chat-wrapper.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
 import {createContextWithLora} from './lora.js'
+import {alignGenerationSteps, type StepAlignment} from './step-alignment.js'
 import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
 import {TokenWatchdog} from './token-watchdog.js'
 
@@ -49,6 +50,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     // The context may use up to the ceiling; llama.maxThreads then sets what each decode uses (node-llama-cpp reads it per batch).
     const flashAttention = chooseFlashAttention(llama.gpu)
     const context = await createContextWithLora(model, options.lora, {contextSize, sequences, threads: {ideal: ceiling, min: 1}, flashAttention, createSignal: options.signal})
+    const alignment = alignGenerationSteps(context, sequences)
     const governor = await ThreadGovernor.start({facts: cpu, openmp: binary.openmp, forced: options.threads, log: logger, setThreads: (threads) => (llama.maxThreads = threads)})
     const chatWrapper = await resolveChatWrapperCached(nlc, model, modelPath)
     const slots = Array.from({length: sequences}, () => new nlc.LlamaChat({contextSequence: context.getSequence(), chatWrapper}))
@@ -66,7 +68,7 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
       ...(options.lora?.length ? {lora: options.lora} : {}),
     }
     logger('debug', `model loaded: ${JSON.stringify(info)}`)
-    const runtime = {governor, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
+    const runtime = {governor, alignment, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
     const grammars = {
       fromSchema: (schema: GbnfJsonSchema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>,
       fromGbnf: (gbnf: string) => llama.createGrammar({grammar: gbnf}),
@@ -113,7 +115,7 @@ class LlamaEngine implements Engine {
     private readonly model: LlamaModel,
     private readonly chatWrapper: ChatWrapper,
     slots: LlamaChat[],
-    private readonly runtime: {governor: ThreadGovernor; tokenTimeoutMs: number},
+    private readonly runtime: {governor: ThreadGovernor; alignment: StepAlignment; tokenTimeoutMs: number},
     private readonly createGrammar: {fromSchema: (schema: GbnfJsonSchema) => Promise<JsonGrammar>; fromGbnf: (gbnf: string) => Promise<LlamaGrammar>},
     private readonly release: () => Promise<void>,
   ) {
@@ -193,6 +195,7 @@ class LlamaEngine implements Engine {
     } finally {
       watchdog.stop()
       this.runtime.governor.recordEnded(generationId)
+      this.runtime.alignment.generationEnded(slot.sequence)
       this.endGeneration(generationId)
       if (slotUsable) this.releaseSlot(slot)
     }
