@@ -1,6 +1,6 @@
 import {copyFile, mkdtemp, open, readFile, stat, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import type {ChatWrapper} from 'node-llama-cpp'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
@@ -168,7 +168,7 @@ describe('chat wrapper resolution, remembered per model file', () => {
     }
   })
 
-  it('uses the remembered answer without resolving again', async () => {
+  it('uses the remembered answer without resolving again, also for the same model written elsewhere', async () => {
     const cachePath = join(dir, 'planted.json')
     await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
     const cache = JSON.parse(await readFile(cachePath, 'utf8'))
@@ -176,6 +176,9 @@ describe('chat wrapper resolution, remembered per model file', () => {
     await writeFile(cachePath, JSON.stringify(cache))
     const wrapper = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
     expect(wrapper).toBeInstanceOf(loaded.nlc.GeneralChatWrapper)
+    const copy = join(await mkdtemp(join(dir, 'copy-')), basename(modelPath))
+    await copyFile(modelPath, copy)
+    expect(await resolveChatWrapperCached(loaded.nlc, loaded.model, copy, {cachePath})).toBeInstanceOf(loaded.nlc.GeneralChatWrapper)
   })
 
   it('resolves in full past a corrupt cache or an unknown wrapper type, and repairs the cache', async () => {

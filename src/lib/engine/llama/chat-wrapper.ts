@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
-import {mkdir, readFile, realpath, rename, stat, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
 
 import type {ChatHistoryItem, ChatWrapper, LlamaModel} from 'node-llama-cpp'
 
@@ -36,15 +36,15 @@ const PROBE_HISTORY: ChatHistoryItem[] = [
 ]
 
 /**
- * The chat wrapper node-llama-cpp's `resolveChatWrapper(model)` gives, remembered per model file (path, size, mtime,
- * node-llama-cpp version) in `<cache dir>/chat-wrappers.json`. Resolving renders the model's Jinja template against
- * every specialized wrapper to find an equivalent one, which takes 0.5–1 s at every model load; a remembered answer is
+ * The chat wrapper node-llama-cpp's `resolveChatWrapper(model)` gives, remembered per model (its template, tokenizer
+ * and file name) in `<cache dir>/chat-wrappers.json`. Resolving renders the model's Jinja template against every
+ * specialized wrapper to find an equivalent one, which takes 0.5–1 s at every model load; a remembered answer is
  * rebuilt in milliseconds, and kept only when it renders a probe conversation exactly like the resolved wrapper.
  * A cache that cannot be read or written only costs the full resolution.
  */
 export async function resolveChatWrapperCached(nlc: NodeLlamaCpp, model: LlamaModel, modelPath: string, options: {cachePath?: string} = {}): Promise<ChatWrapper> {
   const cachePath = options.cachePath ?? join(resolveDirs().cacheDir, 'chat-wrappers.json')
-  const key = await modelKey(nlc, modelPath).catch(() => undefined)
+  const key = await modelKey(nlc, model, modelPath).catch(() => undefined)
   const cache = await readCache(cachePath)
   const known = key ? cache.entries[key] : undefined
   const rebuilt = known ? rebuild(nlc, model, known) : undefined
@@ -60,10 +60,20 @@ export async function resolveChatWrapperCached(nlc: NodeLlamaCpp, model: LlamaMo
   return resolved
 }
 
-async function modelKey(nlc: NodeLlamaCpp, modelPath: string): Promise<string> {
-  const path = await realpath(modelPath)
-  const {size, mtimeMs, ino} = await stat(path)
-  return createHash('sha256').update(JSON.stringify([await nlc.getModuleVersion(), path, size, mtimeMs, ino])).digest('hex').slice(0, 32)
+/**
+ * What resolveChatWrapper looks at: the template, the tokenizer (vocabulary and token types, special tokens), the
+ * architecture and the file name (it orders the candidates), and node-llama-cpp's version. So a model written again
+ * with the same tokenizer (README's try command) finds its answer too.
+ */
+async function modelKey(nlc: NodeLlamaCpp, model: LlamaModel, modelPath: string): Promise<string> {
+  const metadata = model.fileInfo.metadata as unknown as {general?: {architecture?: string}; tokenizer?: {chat_template?: string; ggml?: {model?: string; pre?: string; tokens?: unknown; token_type?: unknown}}}
+  const {chat_template: template, ggml = {}} = metadata.tokenizer ?? {}
+  return createHash('sha256')
+    .update(JSON.stringify([await nlc.getModuleVersion(), basename(modelPath), metadata.general?.architecture, template ?? null, ggml.model, ggml.pre, model.tokens.bosString, model.tokens.eosString]))
+    .update(JSON.stringify(ggml.tokens ?? null))
+    .update(JSON.stringify(ggml.token_type ?? null))
+    .digest('hex')
+    .slice(0, 32)
 }
 
 /** The wrapper a remembered resolution names, or undefined when it no longer applies. */
