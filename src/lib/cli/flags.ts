@@ -67,7 +67,7 @@ export const runtimeFlags = {
     env: 'JSL_MED_GPU',
     helpGroup: 'MODEL',
   })(),
-  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads, fixed. [default: the cores free now (load of other processes, cgroup quota, affinity), followed during the run]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
+  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads, fixed. [default: the cores free now (load of other processes, cgroup quota, affinity, SLURM_CPUS_PER_TASK), followed during the run]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
 }
 
 /** `--models-dir`: the model store, shared by `pull` and `models`. */
