@@ -211,5 +211,5 @@ export class ThreadGovernor {
 }
 
 function inputsOf(facts: CpuFacts, openmp: boolean): Omit<ThreadInputs, 'freeCores'> {
-  return {physicalCores: facts.physicalCores, allowedCpus: facts.allowedCpus, quotaCores: facts.quotaCores, openmp}
+  return {physicalCores: facts.physicalCores, allowedCpus: facts.allowedCpus, quotaCores: facts.quotaCores, schedulerCpus: facts.schedulerCpus, openmp}
 }
