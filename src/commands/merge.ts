@@ -10,7 +10,9 @@ export default class Merge extends BaseCommand {
 
 Every record of the input must have exactly one line in the shards, found by its id (--id-field) or, for a record without one, its line number. A missing, duplicated or unknown id, or a line that is not a record (a torn last line), fails the merge with exit 8 and a message naming them, and nothing is written: re-run the shards that lack records with the same command (--resume completes a shard without duplicating it), then merge again. Error records (records that failed in their shard) are merged like any other line and counted on stderr.
 
-Without --input the lines keep the order of the shard files as given, and only duplicates are found: right for contiguous splits (split -l) listed in order.`
+Without --input the lines keep the order of the shard files as given, and only duplicates are found: right for contiguous splits (split -l) listed in order.
+
+The shards are held in memory while they are checked (about their size on disk), so that a failed check writes nothing.`
 
   static override examples = [
     {description: 'Merge the four shards of a job array back into the order of notes.ndjson', command: '<%= config.bin %> <%= command.id %> --input notes.ndjson out/shard-*.ndjson -o notes-ner.ndjson'},
