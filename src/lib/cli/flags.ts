@@ -4,6 +4,7 @@ import {Args, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {BENCH_TASKS, DEFAULT_THRESHOLD_PERCENT, MAX_SHOTS, SYNTHETIC_SHAPES} from '../bench/index.js'
 import type {LoraAdapter} from '../engine/index.js'
+import {parseShard, type ShardSpec} from '../shard/index.js'
 import type {BaseCommand} from './base-command.js'
 
 const number = Flags.custom<number>({
@@ -38,6 +39,17 @@ export function parseLoraSpec(input: string): LoraAdapter {
 
 const loraFlag = Flags.custom<LoraAdapter>({parse: async (input) => parseLoraSpec(input)})
 
+/** `--shard I/N`: a usage error (exit 2) unless 0 ≤ I < N, as oclif's own flags fail. */
+const shardFlag = Flags.custom<ShardSpec>({
+  parse: async (input) => {
+    try {
+      return parseShard(input)
+    } catch (error) {
+      throw new Errors.CLIError((error as Error).message, {suggestions: ['Under a Slurm array: --shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT"']})
+    }
+  },
+})
+
 /** `--lora FILE[:SCALE]` (repeatable): LoRA adapters applied to the model, for every command that runs a text model. */
 export const loraFlags = {
   lora: loraFlag({
@@ -67,7 +79,7 @@ export const runtimeFlags = {
     env: 'JSL_MED_GPU',
     helpGroup: 'MODEL',
   })(),
-  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads, fixed. [default: the cores free now (load of other processes, cgroup quota, affinity), followed during the run]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
+  threads: Flags.integer({char: 't', helpValue: 'N', description: 'CPU threads, fixed. [default: the cores free now (load of other processes, cgroup quota, affinity, SLURM_CPUS_PER_TASK), followed during the run]', min: 1, env: 'JSL_MED_THREADS', helpGroup: 'MODEL'}),
 }
 
 /** `--models-dir`: the model store, shared by `pull` and `models`. */
@@ -150,6 +162,12 @@ export const recordFlags = {
   resume: Flags.string({
     description: 'Skip records whose id already has a line in FILE (the output of an earlier, perhaps interrupted, run). With -o FILE the same file is appended to.',
     helpValue: 'FILE',
+    helpGroup: 'INPUT/OUTPUT',
+  }),
+  shard: shardFlag({
+    description:
+      'Run only share I of N of the input: the lines whose 0-based line number modulo N is I (round-robin, so stdin works and no count is needed). One Slurm array task per share; `jsl-med merge` puts the shares back in input order and checks every id is there once. Progress then has no total.',
+    helpValue: 'I/N',
     helpGroup: 'INPUT/OUTPUT',
   }),
   audit: Flags.string({

@@ -62,6 +62,7 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
       format: flags.format,
       outputPath: flags.output,
       resumeFrom: flags.resume,
+      shard: flags.shard,
       auditPath: flags.audit,
       verbose: flags.verbose,
       openSource:
@@ -74,7 +75,8 @@ export async function runTaskCommand(task: Task, flags: TaskFlagValues, logger: 
             onTerminal: () => logger.info('Reading the note from the terminal; end it with Ctrl-D.'),
             onEmpty: (name) => logger.info(`${name} is empty: no record for it`),
           })),
-      countRecords: hooks.countRecords ?? (hooks.openSource ? undefined : () => countInputs(inputs, flags['input-format'])),
+      // A shard's share of a file is not counted: its progress has no total.
+      countRecords: hooks.countRecords ?? (hooks.openSource || flags.shard ? undefined : () => countInputs(inputs, flags['input-format'])),
       createEngine: hooks.createEngine,
       signal: interrupt.signal,
       log: (level, message) => logger.log(level, message),

@@ -91,6 +91,7 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
   {name: 'JSL_MED_EMBED_MODEL', description: 'default for `--embed-model` (the GGUF embedding model of a new index)', defaultValue: 'the model the index was built with'},
   {name: 'LANCE_CPU_THREADS', description: "threads of LanceDB's CPU pool; jsl-med sets at least 8 when it is unset (2 deadlocked a full-text index build)", defaultValue: 'max(8, cores)'},
   {name: 'LANCEDB_LOG', description: "LanceDB's log level (Rust env_logger syntax); jsl-med sets `error` when it is unset", defaultValue: 'error'},
+  {name: 'SLURM_CPUS_PER_TASK', description: "Slurm's CPUs per task (`sbatch -c N`): the most threads a task command takes when `--threads` is not given", defaultValue: 'unset: no scheduler limit'},
   {name: 'HF_ENDPOINT', description: 'Hugging Face hub (or mirror) to download from', defaultValue: 'https://huggingface.co'},
   {name: 'HF_TOKEN', description: 'Hugging Face access token, for gated or private repos; never printed', defaultValue: 'the contents of $HF_TOKEN_PATH'},
   {name: 'HF_TOKEN_PATH', description: 'file holding the Hugging Face token', defaultValue: '$HF_HOME/token'},

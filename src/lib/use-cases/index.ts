@@ -24,3 +24,5 @@ export {DEFAULT_MIN_SIMILARITY, openRetriever, readContextDocuments} from './rag
 export type {OpenRetrieverOptions, Retriever} from './rag/retriever.js'
 export {CHAT_EVIDENCE_SYSTEM_PROMPT, CHAT_SYSTEM_PROMPT, createChatSession, openChatEngine} from './rag/chat.js'
 export type {ChatReply, ChatSession, ChatSessionOptions, OpenChatEngineOptions} from './rag/chat.js'
+export {mergeShardFiles} from './shard/merge-shards.js'
+export type {MergeShardFilesOptions, MergeShardFilesResult} from './shard/merge-shards.js'

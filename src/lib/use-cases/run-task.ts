@@ -7,6 +7,7 @@ import {createEngine, type ChatExample, type Engine, type EngineLogger, type Eng
 import {UsageError} from '../errors/index.js'
 import {closeOutput, createLineWriter, openOutput, readResumeState, recordKey, type RecordSource} from '../io/index.js'
 import {defaultOutputFormat, describe, runTask, type OutputFormat, type ParallelDecision, type RunSummary} from '../pipeline/index.js'
+import {selectShard, type ShardSpec} from '../shard/index.js'
 import {resolveModelPath, sha256File} from '../store/index.js'
 import type {Task} from '../tasks/index.js'
 import {createEngineForParallel} from './parallel-engine.js'
@@ -51,6 +52,8 @@ export interface RunTaskOptions {
   outputPath: string
   /** Skip records whose id already has a line in this file; when it is `outputPath`, that file is appended to. */
   resumeFrom?: string
+  /** Run only this share of the input (see `selectShard`: line index modulo N); default the whole input. */
+  shard?: ShardSpec
   /** Append one line per record to this file (ids, hashes, timings; never text). */
   auditPath?: string
   /** llama.cpp's own logs too. */
@@ -120,7 +123,8 @@ export async function runTaskOverRecords(options: RunTaskOptions): Promise<RunSu
     const counted = options.countRecords?.().then((total) => (progress.total = total), () => {})
     // The input is opened (its format told, its first bytes read) before the model loads: an empty or refused
     // input then costs no model load.
-    const source = await options.openSource()
+    const whole = await options.openSource()
+    const source = options.shard && !whole.empty ? {...whole, records: selectShard(whole.records, options.shard)} : whole
     if (source.empty) {
       log('info', `${task.name}: the input is empty, so there are no records to run`)
       output = await openOutput(options.outputPath, resume !== undefined && options.resumeFrom === options.outputPath ? {appendAfter: resume.completeBytes} : {})

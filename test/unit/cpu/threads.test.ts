@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {chooseThreads, describeThreadChoice, othersBusyCores, parseCpuMax, parseProcStat, type ThreadInputs} from '../../../src/lib/cpu/index.js'
+import {chooseThreads, describeThreadChoice, othersBusyCores, parseCpuMax, parseProcStat, readSchedulerCpus, type ThreadInputs} from '../../../src/lib/cpu/index.js'
 
 const idle2: ThreadInputs = {physicalCores: 2, allowedCpus: 2, freeCores: 2, openmp: false}
 
@@ -26,6 +26,20 @@ describe('chooseThreads', () => {
     expect(chooseThreads({physicalCores: 16, allowedCpus: 32, quotaCores: 2, freeCores: 30, openmp: true})).toMatchObject({threads: 2, limit: 'quota'})
     expect(chooseThreads({physicalCores: 16, allowedCpus: 4, freeCores: 30, openmp: true})).toMatchObject({threads: 4, limit: 'affinity'})
     expect(chooseThreads({physicalCores: 16, allowedCpus: 32, quotaCores: 0.5, openmp: true})).toMatchObject({threads: 1, limit: 'quota'})
+  })
+
+  it("keeps to the scheduler's allocation (SLURM_CPUS_PER_TASK) as a ceiling, not a floor", () => {
+    expect(chooseThreads({physicalCores: 16, allowedCpus: 32, schedulerCpus: 4, freeCores: 16, openmp: true})).toMatchObject({threads: 4, limit: 'scheduler'})
+    expect(chooseThreads({physicalCores: 16, allowedCpus: 32, schedulerCpus: 4, freeCores: 2, openmp: true})).toMatchObject({threads: 2, limit: 'free'})
+    expect(chooseThreads({physicalCores: 2, allowedCpus: 2, schedulerCpus: 8, openmp: true})).toMatchObject({threads: 2, limit: 'physical'})
+    expect(chooseThreads({physicalCores: 16, allowedCpus: 32, quotaCores: 3, schedulerCpus: 4, openmp: true})).toMatchObject({threads: 3, limit: 'quota'})
+  })
+
+  it('reads the Slurm allocation only when it is a whole number of CPUs', () => {
+    expect(readSchedulerCpus({SLURM_CPUS_PER_TASK: '4'})).toBe(4)
+    expect(readSchedulerCpus({SLURM_CPUS_PER_TASK: ' 2\n'})).toBe(2)
+    expect(readSchedulerCpus({})).toBeUndefined()
+    for (const value of ['', '0', '-1', '1.5', 'four', '2(x3)']) expect(readSchedulerCpus({SLURM_CPUS_PER_TASK: value})).toBeUndefined()
   })
 
   it('falls back to the physical cores when the load is unknown', () => {

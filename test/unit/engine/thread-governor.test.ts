@@ -34,6 +34,20 @@ describe('ThreadGovernor', () => {
     }
   })
 
+  it("keeps to the Slurm allocation on an idle machine, at the start and when the load is looked at again", async () => {
+    vi.useFakeTimers({toFake: ['performance']})
+    const m = machine()
+    m.run(1000, 0)
+    const set = vi.fn()
+    const governor = await ThreadGovernor.start({facts: {...m.facts, schedulerCpus: 1}, openmp: true, setThreads: set, log: () => {}, sample: m.sample})
+    expect(governor.threads).toBe(1)
+    m.run(6000, 0)
+    vi.advanceTimersByTime(6000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(1)
+    expect(set).not.toHaveBeenCalledWith(2)
+  })
+
   it('follows the load between records, looking again only every few seconds', async () => {
     vi.useFakeTimers({toFake: ['performance']})
     const m = machine()

@@ -29,7 +29,7 @@ export async function startCpuFacts(): Promise<CpuFacts> {
   return {...limits, since}
 }
 
-/** The most threads a run may ever use: the physical cores, the allowed CPUs and the quota, or the forced count. */
+/** The most threads a run may ever use: the physical cores, the allowed CPUs, the quota and the Slurm allocation, or the forced count. */
 export function threadCeiling(facts: CpuFacts, forced?: number): number {
   return forced ?? limitsCeiling(facts)
 }
@@ -211,5 +211,5 @@ export class ThreadGovernor {
 }
 
 function inputsOf(facts: CpuFacts, openmp: boolean): Omit<ThreadInputs, 'freeCores'> {
-  return {physicalCores: facts.physicalCores, allowedCpus: facts.allowedCpus, quotaCores: facts.quotaCores, openmp}
+  return {physicalCores: facts.physicalCores, allowedCpus: facts.allowedCpus, quotaCores: facts.quotaCores, schedulerCpus: facts.schedulerCpus, openmp}
 }
