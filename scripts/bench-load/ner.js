@@ -1,7 +1,9 @@
 // Section `ner`: `jsl-med ner -j auto` (and -j 1) over short synthetic records, records/s, against llama-server
 // (-np 4, 4 concurrent clients) on 127.0.0.1 with the same model, threads, prompts, JSON schema and max tokens.
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {createServer} from 'node:net'
-import {join} from 'node:path'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {childEnv, fmt, lib, log, median, ratioCell, roundStart, runJs, runProgram, startDaemon, table, underCondition} from './common.js'
@@ -51,7 +53,8 @@ async function jslNer({modelPath, input, jobs, maxTokens, count, timeoutMs}) {
   let errorLines = 0
   let engine
   const threadsSeen = new Set()
-  const args = [runJs, 'ner', '-m', modelPath, '-j', String(jobs), '--max-tokens', String(maxTokens), '--verbose']
+  const audit = join(await mkdtemp(join(tmpdir(), 'jsl-med-ner-audit-')), 'audit.ndjson')
+  const args = [runJs, 'ner', '-m', modelPath, '-j', String(jobs), '--max-tokens', String(maxTokens), '--verbose', '--audit', audit]
   const result = await runProgram(process.execPath, args, {
     env: childEnv(),
     input,
@@ -77,7 +80,10 @@ async function jslNer({modelPath, input, jobs, maxTokens, count, timeoutMs}) {
   if (result.code !== 0 && result.code !== 9) throw new Error(`jsl-med ner -j ${jobs} exit ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`)
   if (lines !== count) throw new Error(`jsl-med ner -j ${jobs} wrote ${lines} of ${count} records`)
   const seconds = ((lastMs ?? result.ms) - (readyMs ?? 0)) / 1000
-  return {recordsPerSecond: count / seconds, seconds, wallSeconds: result.ms / 1000, threads: engine?.threads, threadsSeen: [...threadsSeen], sequences: engine?.sequences, contextSize: engine?.contextSize, failedRecords: errorLines, output}
+  const audited = (await readFile(audit, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  await rm(dirname(audit), {recursive: true, force: true})
+  const outputTokens = audited.reduce((sum, line) => sum + (line.output_tokens ?? 0), 0)
+  return {recordsPerSecond: count / seconds, seconds, wallSeconds: result.ms / 1000, outputTokensPerRecord: outputTokens / count, threads: engine?.threads, threadsSeen: [...threadsSeen], sequences: engine?.sequences, contextSize: engine?.contextSize, failedRecords: errorLines, output}
 }
 
 async function freePort() {
@@ -111,6 +117,7 @@ async function startLlamaServer({path, modelPath, contextSize, threads, flashAtt
 async function serverBatch({port, calls, count, maxTokens, timeoutMs}) {
   let next = 0
   let failed = 0
+  let outputTokens = 0
   let firstError
   const started = performance.now()
   const client = async () => {
@@ -131,14 +138,14 @@ async function serverBatch({port, calls, count, maxTokens, timeoutMs}) {
       if (!response.ok) {
         failed++
         firstError ??= `${response.status}: ${(await response.text()).slice(0, 200)}`
-      } else await response.json()
+      } else outputTokens += (await response.json()).usage?.completion_tokens ?? 0
     }
   }
 
   await Promise.all(Array.from({length: SLOTS}, client))
   const seconds = (performance.now() - started) / 1000
   if (failed === calls.length) throw new Error(`llama-server failed every request (${firstError})`)
-  return {recordsPerSecond: count / seconds, seconds, failedRequests: failed, ...(firstError ? {firstError} : {})}
+  return {recordsPerSecond: count / seconds, seconds, outputTokensPerRecord: outputTokens / count, failedRequests: failed, ...(firstError ? {firstError} : {})}
 }
 
 /** llama-server's name in the tables: its default flash attention (auto) is left unsaid. */
@@ -173,7 +180,7 @@ export async function runNer(options) {
           rounds: options.rounds,
           programs,
           atStart: (round) => roundStart(`ner ${model}, ${condition.name}, round ${round}/${options.rounds}`),
-          onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `${fmt(value.recordsPerSecond, 2)} records/s (${fmt(value.seconds, 1)} s, threads ${value.threadsSeen?.join('→') ?? value.threads})`}`),
+          onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `${fmt(value.recordsPerSecond, 2)} records/s (${fmt(value.seconds, 1)} s, ${fmt(value.outputTokensPerRecord, 1)} output tokens a record, threads ${value.threadsSeen?.join('→') ?? value.threads})`}`),
         })
         for (const {round, start, results} of rounds) {
           // Batched arithmetic is not bit-identical to one sequence at a time: how many records the -j runs disagree on.
@@ -202,13 +209,14 @@ export function renderNer({rows, programs, jobs}, {records, maxTokens, rounds}) 
     const rate = (program) => median(at(program).map((row) => row.recordsPerSecond))
     const threads = [...new Set(rows.filter((row) => row.condition === condition).flatMap((row) => row.threadsSeen ?? [row.threads]).filter(Boolean))].join(',')
     const differing = at(programs[0]).map((row) => row.differentRecords).filter((n) => n !== undefined)
-    const cells = programs.map((program) => (at(program).every((row) => row.error) ? 'failed' : fmt(rate(program), 2)))
+    const perRecord = (program) => median(at(program).map((row) => row.outputTokensPerRecord))
+    const cells = programs.map((program) => (at(program).every((row) => row.error) ? 'failed' : `${fmt(rate(program), 2)} (${fmt(perRecord(program), 1)})`))
     const bestServer = Math.max(...servers.map(rate).filter(Number.isFinite))
     return [rows.find((row) => row.condition === condition).model, condition, threads, ...cells, ratioCell(rate(programs[0]), bestServer, {atLeast: 1}), differing.length > 0 ? `${Math.max(...differing)}/${records}` : '–']
   })
   const failures = rows.filter((row) => row.error).map((row) => `round ${row.round} ${row.program}: ${row.error}`)
   return [
-    `### ner: records/s over ${records} short records, --max-tokens ${maxTokens}, median of ${rounds} interleaved rounds (model load excluded; jsl-med at its defaults)`,
+    `### ner: records/s (output tokens a record) over ${records} short records, --max-tokens ${maxTokens}, median of ${rounds} interleaved rounds (model load excluded; jsl-med at its defaults)`,
     '',
     table(['model', 'load', 'threads', ...programs.map((program) => `${program} rec/s`), `${programs[0]} / ${servers.length > 1 ? 'faster llama-server' : 'llama-server'} (≥ 1)`, `records differing ${jobsOf(programs[0])} vs ${jobsOf(programs[jobs - 1])}`], body),
     ...failures.map((failure) => `\nFailed: ${failure}`),

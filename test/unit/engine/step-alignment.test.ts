@@ -1,7 +1,7 @@
 import type {LlamaContext, LlamaContextSequence} from 'node-llama-cpp'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
-import {alignGenerationSteps} from '../../../src/lib/engine/llama/step-alignment.js'
+import {alignGenerationSteps} from '../../../src/lib/engine/llama/decoding/step-alignment.js'
 
 interface Item {
   sequenceId: number

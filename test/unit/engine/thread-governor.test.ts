@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it, vi} from 'vitest'
 
 import type {CpuSnapshot} from '../../../src/lib/cpu/index.js'
-import {ThreadGovernor, type CpuFacts} from '../../../src/lib/engine/llama/thread-governor.js'
-import {TokenWatchdog} from '../../../src/lib/engine/llama/token-watchdog.js'
+import {ThreadGovernor, type CpuFacts} from '../../../src/lib/engine/llama/decoding/thread-governor.js'
+import {TokenWatchdog} from '../../../src/lib/engine/llama/decoding/token-watchdog.js'
 
 // A 2-core machine; `busyMs` of other processes accumulates as the fake clock advances.
 function machine(): {facts: CpuFacts; sample: () => Promise<CpuSnapshot>; run: (ms: number, othersCores: number) => void} {

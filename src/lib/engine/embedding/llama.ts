@@ -2,7 +2,7 @@ import type {LlamaEmbeddingContext} from 'node-llama-cpp'
 
 import {UsageError} from '../../errors/index.js'
 import {loadLlamaModel, translateLlamaError} from '../llama/loader.js'
-import {startCpuFacts, threadCeiling} from '../llama/thread-governor.js'
+import {startCpuFacts, threadCeiling} from '../llama/decoding/thread-governor.js'
 import {normalize} from './echo.js'
 import type {Embedder, EmbedderOptions} from './types.js'
 

@@ -20,9 +20,9 @@ import {resolveChatWrapperCached} from './chat-wrapper.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
 import {createContextWithLora} from './lora.js'
-import {alignGenerationSteps, type StepAlignment} from './step-alignment.js'
-import {startCpuFacts, threadCeiling, ThreadGovernor} from './thread-governor.js'
-import {TokenWatchdog} from './token-watchdog.js'
+import {alignGenerationSteps, type StepAlignment} from './decoding/step-alignment.js'
+import {startCpuFacts, threadCeiling, ThreadGovernor} from './decoding/thread-governor.js'
+import {TokenWatchdog} from './decoding/token-watchdog.js'
 
 /** Below this, evaluating a shared prefix again costs less than coordinating a copy. */
 const MIN_SHARED_PREFIX_TOKENS = 32

@@ -1,5 +1,5 @@
-import {EngineError} from '../../errors/index.js'
-import {FIRST_TOKEN_MS_PER_PROMPT_TOKEN, STALL_ABORT_GRACE_MS} from '../defaults.js'
+import {EngineError} from '../../../errors/index.js'
+import {FIRST_TOKEN_MS_PER_PROMPT_TOKEN, STALL_ABORT_GRACE_MS} from '../../defaults.js'
 
 /**
  * Watches one generation for tokens: when none comes within the timeout (the first one may take longer by the

@@ -1,5 +1,5 @@
-import {chooseThreads, describeThreadChoice, othersBusyCores, readCpuLimits, threadCeiling as limitsCeiling, takeCpuSnapshot, type CpuLimits, type CpuSnapshot, type ThreadInputs} from '../../cpu/index.js'
-import type {EngineLogger} from '../types.js'
+import {chooseThreads, describeThreadChoice, othersBusyCores, readCpuLimits, threadCeiling as limitsCeiling, takeCpuSnapshot, type CpuLimits, type CpuSnapshot, type ThreadInputs} from '../../../cpu/index.js'
+import type {EngineLogger} from '../../types.js'
 
 /** How often the load around a run is looked at again. Cheap: two reads of /proc/stat per check. */
 const RECHECK_MS = 5000
