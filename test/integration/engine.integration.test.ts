@@ -143,6 +143,13 @@ describe('model file checks', () => {
 describe('chat wrapper resolution, remembered per model file', () => {
   let loaded: LoadedLlamaModel
   let dir: string
+  /** Resolves once into `cachePath`, then rewrites the remembered type, as another run might have left it. */
+  const plant = async (cachePath: string, type: string): Promise<void> => {
+    await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
+    const cache = JSON.parse(await readFile(cachePath, 'utf8'))
+    for (const entry of Object.values(cache.entries) as Array<{type: string}>) entry.type = type
+    await writeFile(cachePath, JSON.stringify(cache))
+  }
   const render = (wrapper: ChatWrapper): string => JSON.stringify(wrapper.generateContextState({chatHistory: [{type: 'user', text: 'BP 150/90.'}, {type: 'model', response: []}]}).contextText.toJSON())
 
   beforeAll(async () => {
@@ -170,10 +177,7 @@ describe('chat wrapper resolution, remembered per model file', () => {
 
   it('uses the remembered answer without resolving again, also for the same model written elsewhere', async () => {
     const cachePath = join(dir, 'planted.json')
-    await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
-    const cache = JSON.parse(await readFile(cachePath, 'utf8'))
-    for (const entry of Object.values(cache.entries) as Array<{type: string}>) entry.type = 'general'
-    await writeFile(cachePath, JSON.stringify(cache))
+    await plant(cachePath, 'general')
     const wrapper = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
     expect(wrapper).toBeInstanceOf(loaded.nlc.GeneralChatWrapper)
     const copy = join(await mkdtemp(join(dir, 'copy-')), basename(modelPath))
@@ -185,12 +189,7 @@ describe('chat wrapper resolution, remembered per model file', () => {
     for (const [name, content] of [['corrupt.json', '{"version":1,"entr'], ['unknown.json', 'x']]) {
       const cachePath = join(dir, name)
       await writeFile(cachePath, content)
-      if (name === 'unknown.json') {
-        await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
-        const cache = JSON.parse(await readFile(cachePath, 'utf8'))
-        for (const entry of Object.values(cache.entries) as Array<{type: string}>) entry.type = 'noSuchWrapper'
-        await writeFile(cachePath, JSON.stringify(cache))
-      }
+      if (name === 'unknown.json') await plant(cachePath, 'noSuchWrapper')
 
       const wrapper = await resolveChatWrapperCached(loaded.nlc, loaded.model, modelPath, {cachePath})
       expect(wrapper).toBeInstanceOf(loaded.nlc.ChatMLChatWrapper)

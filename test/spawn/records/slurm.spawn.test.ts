@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -31,7 +32,8 @@ describe.skipIf(skip)('Slurm job array (contrib/slurm/jsl-med-array.sbatch, then
   const started = Date.now()
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slurm-'))
+    // munged and slurmstepd put Unix sockets in here, whose paths may not pass 108 bytes: a short base, not TMPDIR.
+    dir = await mkdtemp(join(existsSync('/tmp') ? '/tmp' : tmpdir(), 'jsl-med-slurm-'))
     input = join(dir, 'notes.ndjson')
     await writeFile(input, records)
     slurm = await startLocalSlurm(join(dir, 'cluster'), 2)
