@@ -23,6 +23,19 @@ export function recordKey(record: {id?: number | string; line: number}): string 
 }
 
 /**
+ * The key (see {@link recordKey}) of a record as an output line holds it: its `idField`, else its line number;
+ * undefined for a value that has neither (not an object, or a foreign line).
+ */
+export function outputRecordKey(value: unknown, idField = 'id'): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const record = value as Record<string, unknown>
+  const id = record[idField]
+  if (typeof id === 'string' || typeof id === 'number') return recordKey({id, line: 0})
+  if (typeof record.line === 'number') return recordKey({line: record.line})
+  return undefined
+}
+
+/**
  * Reads a previous output file for `--resume`: every parsable line with an id (or a line number)
  * marks that record done, error records included. A missing file means nothing is done yet.
  */
@@ -55,11 +68,8 @@ export async function readResumeState(path: string, idField = 'id'): Promise<Res
       continue // a torn last line from a killed run: that record is simply not done
     }
 
-    if (typeof value !== 'object' || value === null) continue
-    const record = value as Record<string, unknown>
-    const id = record[idField]
-    if (typeof id === 'string' || typeof id === 'number') done.add(recordKey({id, line: 0}))
-    else if (typeof record.line === 'number') done.add(recordKey({line: record.line}))
+    const key = outputRecordKey(value, idField)
+    if (key !== undefined) done.add(key)
   }
 
   return {done, endsWithPartialLine: completeBytes < position, completeBytes}

@@ -1,5 +1,5 @@
 import {InputError} from '../errors/index.js'
-import {recordKey} from '../io/index.js'
+import {outputRecordKey} from '../io/index.js'
 
 /** The output lines of one shard (one task of an array), as read from its file. */
 export interface ShardOutput {
@@ -44,18 +44,19 @@ export interface MergeResult {
  */
 export function mergeShardOutputs(shards: readonly ShardOutput[], options: MergeOptions = {}): MergeResult {
   const idField = options.idField ?? 'id'
-  const byKey = new Map<string, string>()
+  const byKey = new Map<string, {line: string; failed: boolean}>()
   const duplicated = new Set<string>()
   const unreadable: string[] = []
   const seenOrder: string[] = []
   for (const shard of shards) {
     shard.lines.forEach((line, index) => {
       if (line.trim() === '') return
-      const key = keyOfLine(line, idField)
+      const value = parseLine(line)
+      const key = outputRecordKey(value, idField)
       if (key === undefined) unreadable.push(`${shard.name}:${index + 1}`)
       else if (byKey.has(key)) duplicated.add(key)
       else {
-        byKey.set(key, line)
+        byKey.set(key, {line, failed: isErrorRecord(value)})
         seenOrder.push(key)
       }
     })
@@ -65,14 +66,17 @@ export function mergeShardOutputs(shards: readonly ShardOutput[], options: Merge
   const inInput = new Set(order)
   const lines: string[] = []
   const missing: string[] = []
+  let failed = 0
   for (const key of order) {
-    const line = byKey.get(key)
-    if (line === undefined) missing.push(key)
-    else lines.push(line)
+    const found = byKey.get(key)
+    if (found === undefined) missing.push(key)
+    else {
+      lines.push(found.line)
+      if (found.failed) failed++
+    }
   }
 
   const unknown = options.order ? seenOrder.filter((key) => !inInput.has(key)) : []
-  const failed = lines.filter((line) => isErrorRecord(line)).length
   return {lines, missing, duplicated: [...duplicated], unknown, unreadable, failed}
 }
 
@@ -111,27 +115,17 @@ export function assertMergeComplete(result: MergeResult): void {
   }, 'E_MERGE_IDS')
 }
 
-function keyOfLine(line: string, idField: string): string | undefined {
-  let value: unknown
+/** A shard line's value, or undefined for a torn or foreign line (reported as unreadable). */
+function parseLine(line: string): unknown {
   try {
-    value = JSON.parse(line)
+    const value: unknown = JSON.parse(line)
+    return Array.isArray(value) ? undefined : value
   } catch {
-    return undefined // a torn or foreign line: reported as unreadable
+    return undefined
   }
-
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  const record = value as Record<string, unknown>
-  const id = record[idField]
-  if (typeof id === 'string' || typeof id === 'number') return recordKey({id, line: 0})
-  if (typeof record.line === 'number') return recordKey({line: record.line})
-  return undefined
 }
 
-function isErrorRecord(line: string): boolean {
-  try {
-    const value = JSON.parse(line) as Record<string, unknown>
-    return typeof value.error === 'object' && value.error !== null
-  } catch {
-    return false // already parsed once by keyOfLine; cannot happen for a merged line
-  }
+function isErrorRecord(value: unknown): boolean {
+  const error = (value as {error?: unknown}).error
+  return typeof error === 'object' && error !== null
 }
