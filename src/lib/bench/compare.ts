@@ -100,6 +100,14 @@ function figuresOf(record: BenchRecord): Figure[] {
       return [...recalls, {metric: 'rule leakage', value: record.deid.leakage.rule, higherIsBetter: false, judged: false}]
     }
 
+    case 'vqa': {
+      return [
+        {metric: 'closed accuracy', value: record.vqa.closed.accuracy, higherIsBetter: true, judged: true},
+        {metric: 'open recall', value: record.vqa.open.meanRecall, higherIsBetter: true, judged: true},
+        {metric: 'F1', value: record.vqa.f1, higherIsBetter: true, judged: false},
+      ]
+    }
+
     default: {
       return []
     }

@@ -1,4 +1,5 @@
-// Benchmarks: llama-bench-style speed, lm-evaluation-harness-style medical accuracy, NER P/R/F1, and comparisons.
+// Benchmarks: llama-bench-style speed, lm-evaluation-harness-style medical accuracy, NER P/R/F1, MultiMedEval-style
+// VQA, and comparisons.
 export {accuracyOf, argmax, microAverage, parseAnswer, scoreItems, summarizeOutcomes} from './accuracy.js'
 export type {AccuracyFigures, ChoiceScorer, ItemOutcome, ScoreItemsOptions, ScoringMode, TaskAccuracy} from './accuracy.js'
 export {compareRecords, DEFAULT_THRESHOLD_PERCENT, parseBenchRecords, regressionError} from './compare.js'
@@ -35,8 +36,13 @@ export type {LabeledSpan, NerFigures, PrfFigures, RunNerOptions} from './ner.js'
 export {medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem, pubMedQaItem, withShots} from './datasets/prompts.js'
 export type {ChoiceItem} from './datasets/prompts.js'
 export {BENCH_SCHEMA_VERSION, buildRecordBase} from './record.js'
-export type {AccuracyRecord, BenchRecord, BenchRecordBase, DeidRecord, LoraIdentity, ModelIdentity, NerRecord, RecordBaseOptions, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound} from './record.js'
+export type {AccuracyRecord, BenchRecord, BenchRecordBase, DeidRecord, LoraIdentity, ModelIdentity, NerRecord, RecordBaseOptions, SoftwareVersions, SpeedBaseline, SpeedRecord, SpeedRound, VqaRecord} from './record.js'
 export {runInterleaved} from './rounds.js'
 export type {InterleavedRound, RoundProgram, RunInterleavedOptions} from './rounds.js'
 export {mean, median, precisionRecallF1, ratioOfMedians, sampleStandardDeviation, summarize, wilsonInterval, Z_95} from './stats.js'
 export type {Summary} from './stats.js'
+export {cleanVqaAnswer, vqaTokens} from './vqa/clean.js'
+export {CLOSED_INSTRUCTION, loadVqaRad, parseVqaRad, vqaPrompt} from './vqa/dataset.js'
+export type {VqaCorpus, VqaItem} from './vqa/dataset.js'
+export {bleu1, CLOSED_RECALL_THRESHOLD, isClosedAnswer, OPEN_RECALL_THRESHOLD, scoreVqaAnswer, summarizeVqa} from './vqa/score.js'
+export type {VqaAnswerScore, VqaFigures} from './vqa/score.js'

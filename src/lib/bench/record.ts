@@ -5,6 +5,7 @@ import {fingerprintHardware, type FileIdentity, type HardwareFingerprint} from '
 import type {BenchModelSpec} from './models.js'
 import type {NerFigures} from './ner.js'
 import type {Summary} from './stats.js'
+import type {VqaFigures} from './vqa/score.js'
 
 /** The version of the record format; `schemas/bench-result.schema.json` describes it. */
 export const BENCH_SCHEMA_VERSION = 1
@@ -154,8 +155,21 @@ export interface DeidRecord extends BenchRecordBase {
   files: string[]
 }
 
+/** Visual question answering on VQA-RAD's test split with a vision model (MultiMedEval's protocol and figures). */
+export interface VqaRecord extends BenchRecordBase {
+  kind: 'vqa'
+  task: 'vqa-rad'
+  /** `mmproj`: the vision projector's path and sha256. */
+  settings: {limit: number | null; maxTokens: number; mmproj: {path: string; sha256: string}}
+  vqa: VqaFigures & {
+    /** Test questions left out because their image is missing from the data directory. */
+    missingImages: number
+  }
+  files: string[]
+}
+
 /** One NDJSON line of `jsl-med bench`. */
-export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | SpeedRecord
+export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | SpeedRecord | VqaRecord
 
 /** A LoRA adapter a record's model ran with: the path as given, its scale and sha256. */
 export interface LoraIdentity {

@@ -64,6 +64,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       lora: flags.lora,
       contextSize: flags['context-size'],
       maxTokens: flags['max-tokens'],
+      mmproj: flags.mmproj,
       cacheDir: context.cacheDir,
       jslMedVersion: context.version,
       verbose: flags.verbose,

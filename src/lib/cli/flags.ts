@@ -228,6 +228,7 @@ export const benchFlags = {
     description: 'LoRA adapter in GGUF form (repeatable): each model is measured as it is, then again with the adapters applied; the records carry each adapter\'s sha256.',
     helpGroup: 'MODEL',
   }),
+  mmproj: Flags.string({description: 'Vision projector (mmproj GGUF) of the model, for --tasks vqa-rad. [default: the one mmproj*.gguf next to the model file]', env: 'JSL_MED_MMPROJ', helpValue: 'PATH', helpGroup: 'MODEL'}),
   threads: Flags.integer({char: 't', description: 'CPU threads, at most the physical cores. [default: speed tests: what the cores free before each model loads allow; other tasks: physical cores]', min: 1, env: 'JSL_MED_THREADS', helpValue: 'N', helpGroup: 'MODEL'}),
   tasks: Flags.string({description: `Comma-separated tasks: ${BENCH_TASKS.join(', ')}.`, default: 'speed', helpValue: 'LIST', helpGroup: 'TASKS'}),
   repetitions: Flags.integer({char: 'r', description: 'Timed repetitions of each speed test (llama-bench -r).', min: 1, default: 5, helpValue: 'N', helpGroup: 'SPEED'}),
@@ -237,7 +238,7 @@ export const benchFlags = {
   'llama-bench': Flags.string({description: "llama.cpp's llama-bench: run it (-r 1, same model, -p, -n, -t) at the start of every repetition round, then jsl-med's repetition, so both see the same load; the record gets its figures and the ratio.", env: 'JSL_MED_LLAMA_BENCH', helpValue: 'PATH', helpGroup: 'SPEED'}),
   'busy-cores': Flags.integer({description: 'A benchmarking aid: keep N cores busy with child processes while measuring (killed at the end and on Ctrl-C), to measure under a known load. [default: 0]', min: 0, helpValue: 'N', helpGroup: 'SPEED'}),
   'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
-  limit: Flags.integer({description: 'First N questions per task (per MMLU subject), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
+  limit: Flags.integer({description: 'First N questions per task (per MMLU subject; VQA-RAD test questions with an image), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
   shots: shotsFlag({
     description:
@@ -247,7 +248,7 @@ export const benchFlags = {
     helpGroup: 'TASKS',
   }),
   'context-size': Flags.integer({description: "Context for accuracy and NER, in tokens. [default: the model's, at most 4096]", min: 64, helpValue: 'N', helpGroup: 'TASKS'}),
-  'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring) or NER document. [default: 16 / 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
+  'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring, vqa-rad) or NER document. [default: 16, vqa-rad 32, NER 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   output: Flags.string({char: 'o', description: 'Write the NDJSON lines to FILE instead of stdout.', default: '-', helpValue: 'FILE', helpGroup: 'OUTPUT'}),
   compare: Flags.string({description: 'Compare two result files (A then B) instead of measuring.', multiple: true, helpValue: 'A.ndjson B.ndjson', helpGroup: 'COMPARE'}),

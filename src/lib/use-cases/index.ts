@@ -16,6 +16,8 @@ export {DEID_KEY_ENV, openReidentificationMap, resolveDeidKey} from './deid/key-
 export type {ReidentificationMap, ResolveDeidKeyOptions, ResolvedDeidKey} from './deid/key-and-map.js'
 export {benchDeid, DEID_PER_DOCUMENT, loadDeidCorpus} from './deid/bench.js'
 export type {BenchDeidOptions, DeidCorpus} from './deid/bench.js'
+export {benchVqaRad, loadVqaCorpus, VQA_MAX_TOKENS} from './vqa/bench.js'
+export type {BenchVqaOptions} from './vqa/bench.js'
 export {addToIndex, DEFAULT_CHUNK_TOKENS, indexDirFor, listIndex, openIndex, removeFromIndex, searchIndexDir} from './rag/index-docs.js'
 export type {AddProgress, AddToIndexOptions, AddToIndexResult, EmbedderChoice, IndexListing, SearchIndexOptions} from './rag/index-docs.js'
 export {mergeIndexes} from './rag/merge.js'

@@ -9,6 +9,8 @@ import {
   type EngineOptions,
   type GpuChoice,
   type LoraAdapter,
+  type VisionEngine,
+  type VisionEngineOptions,
 } from '../engine/index.js'
 import {UsageError} from '../errors/index.js'
 import {
@@ -38,6 +40,7 @@ import {
 } from '../bench/index.js'
 import {measureFreeCores, readCpuLimits, startBusyCores, threadCeiling, type BusyCores} from '../cpu/index.js'
 import {benchDeid, loadDeidCorpus} from './deid/bench.js'
+import {benchVqaRad, loadVqaCorpus} from './vqa/bench.js'
 import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
@@ -83,7 +86,9 @@ export interface RunBenchOptions {
   lora?: readonly LoraAdapter[]
   /** Context size for accuracy and NER; default: the model's, at most 4096. */
   contextSize?: number
-  /** Generated tokens per question (`generate`, default 16) or per document (NER, default 512). */
+  /** The vision projector of `vqa-rad`; default the mmproj*.gguf next to each model. */
+  mmproj?: string
+  /** Generated tokens per question (`generate`, default 16; `vqa-rad`, default 32) or per document (NER, default 512). */
   maxTokens?: number
   /** Where file digests are cached (see identifyFile). */
   cacheDir?: string
@@ -102,6 +107,7 @@ export interface RunBenchOptions {
   /** Test seams: how models and chat engines are loaded and llama-bench runs; default the engine's and bench's. */
   openBenchModel?: (options: Parameters<typeof openDefaultBenchModel>[0]) => Promise<BenchModel>
   createEngine?: (options: EngineOptions) => Promise<Engine>
+  createVisionEngine?: (options: VisionEngineOptions) => Promise<VisionEngine>
   runLlamaBench?: MeasureSpeedRecordOptions['runLlamaBench']
 }
 
@@ -123,9 +129,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   const accuracyTasks = options.tasks.filter(isAccuracyTask)
   const nerTasks = options.tasks.filter(isNerTask)
   const deidTasks = options.tasks.filter((task) => task === 'deid')
+  const dataTasks = [...accuracyTasks, ...nerTasks, ...deidTasks, ...options.tasks.filter((task) => task === 'vqa-rad')]
   if (options.models.length === 0) throw new UsageError('no model to benchmark', {hint: 'Pass --model PATH or --synthetic 0.5b.'}, 'E_NO_MODEL')
-  if ((accuracyTasks.length > 0 || nerTasks.length > 0 || deidTasks.length > 0) && !options.dataDir) {
-    throw new UsageError(`tasks ${[...accuracyTasks, ...nerTasks, ...deidTasks].join(', ')} need datasets`, {
+  if (dataTasks.length > 0 && !options.dataDir) {
+    throw new UsageError(`tasks ${dataTasks.join(', ')} need datasets`, {
       hint: 'Pass --data-dir DIR (a folder laid out like data/bench, original file names); downloading them is not implemented yet.',
     }, 'E_NO_DATA')
   }
@@ -147,6 +154,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   }
 
   const deidCorpus = deidTasks.length > 0 ? await loadDeidCorpus(options.dataDir!, {limit: options.limit, seed: options.seed}) : undefined
+  const vqaCorpus = options.tasks.includes('vqa-rad') ? await loadVqaCorpus(options.dataDir!, {limit: options.limit}) : undefined
   const openModel = options.openBenchModel ?? openDefaultBenchModel
   const createEngine = options.createEngine ?? createDefaultEngine
   const records: BenchRecord[] = []
@@ -298,6 +306,14 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
       } finally {
         await engine.dispose()
       }
+    }
+
+    // The vision engine takes no adapter: with --lora, vqa-rad runs for the model as it is only.
+    if (vqaCorpus && !lora) {
+      progress(`${label}: loading the vision pair`)
+      const onItem = (done: number, total: number): void => progress(`${label}: vqa-rad ${done}/${total}`)
+      const onItemError = (qid: string, error: {code: string}): void => logger('debug', `vqa-rad qid ${qid}: [${error.code}]`)
+      await emit(await benchVqaRad(vqaCorpus, {...options, modelPath: spec.path, base: stamp(base, performance.now()), seed, logger, onItem, onItemError}))
     }
   }
 }

@@ -10,8 +10,11 @@ import {type ChoiceItem, medMcqaItem, medQaItem, MMLU_MEDICAL_SUBJECTS, mmluItem
 export const ACCURACY_TASKS = ['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'] as const
 /** NER tasks: `ner` is BC5CDR test (chemicals, diseases), `ner-ncbi` NCBI-disease test. */
 export const NER_TASKS = ['ner', 'ner-ncbi'] as const
-/** Every task `bench --tasks` accepts; `deid` runs on a corpus generated from PHI-free clinical dialogues. */
-export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS, 'deid'] as const
+/**
+ * Every task `bench --tasks` accepts; `deid` runs on a corpus generated from PHI-free clinical dialogues, `vqa-rad`
+ * on a vision model (MultiMedEval's VQA-RAD protocol).
+ */
+export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS, 'deid', 'vqa-rad'] as const
 
 /** A `bench --tasks` entry. */
 export type BenchTaskName = (typeof BENCH_TASKS)[number]
@@ -36,6 +39,8 @@ export const DATASET_FILES = {
   clinical: ['clinical/mts_dialog_valid.csv', 'clinical/aci_bench_valid.csv', 'clinical/aci_bench_test1.csv'],
   /** BC5CDR's dev split: the few-shot examples of `ner`. */
   nerDev: 'ner/bc5cdr_dev.pubtator.txt',
+  /** VQA-RAD as published (`VQA_RAD Dataset Public.json` renamed), its images in `vqa-rad/images/`. */
+  'vqa-rad': 'vqa-rad/vqa_rad.json',
 } as const
 
 /** Most solved examples `--shots` may ask for (MMLU has 5 dev rows per subject, so it stops at 5). */
@@ -60,15 +65,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Finds a dataset file in `dataDir`: `DIR/<file>`, then `DIR/bench/<file>`; for the NER corpora (`ner/…`) also
- * `DIR/../ner/<name>`, so that both `data/` and `data/bench` work as `--data-dir`.
+ * Finds a dataset file in `dataDir`: `DIR/<file>`, then `DIR/bench/<file>`; for the NER corpora (`ner/…`), the
+ * clinical texts and VQA-RAD (`vqa-rad/…`) also `DIR/../<file>`, so that both `data/` and `data/bench` work as
+ * `--data-dir`.
  */
 export async function findDataFile(dataDir: string, file: string): Promise<string> {
   const candidates = [join(dataDir, file), join(dataDir, 'bench', file)]
-  if (file.startsWith('ner/') || file.startsWith('clinical/')) candidates.push(join(dataDir, '..', file))
+  if (file.startsWith('ner/') || file.startsWith('clinical/') || file.startsWith('vqa-rad/')) candidates.push(join(dataDir, '..', file))
   for (const candidate of candidates) if (await exists(candidate)) return candidate
   throw new InputError(`dataset file ${file} not found in ${dataDir}`, {
-    hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt); downloading the datasets is not implemented yet.',
+    hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt, vqa-rad/vqa_rad.json with vqa-rad/images/); downloading the datasets is not implemented yet.',
     details: {file, dataDir},
   }, 'E_DATASET_MISSING')
 }

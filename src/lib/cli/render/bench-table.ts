@@ -59,6 +59,17 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         break
       }
 
+      case 'vqa': {
+        const {n, failed, closed, open, bleu1, f1} = record.vqa
+        const interval = `[${percent(closed.ci95[0])}–${percent(closed.ci95[1])}]`
+        rows.push(
+          [...common, 'vqa-rad closed', `${percent(closed.accuracy)} ${interval} n=${closed.n}`],
+          [...common, 'vqa-rad open', `recall ${open.meanRecall.toFixed(3)}, accuracy ${percent(open.accuracy)} n=${open.n}`],
+          [...common, 'vqa-rad all', `BLEU-1 ${bleu1.toFixed(3)}, F1 ${f1.toFixed(3)}, N=${n}${failed > 0 ? ` (${failed} failed)` : ''}`],
+        )
+        break
+      }
+
       case 'deid': {
         const {categories, leakage, documents, inserted, modelSpans} = record.deid
         for (const [category, figures] of Object.entries(categories)) {
