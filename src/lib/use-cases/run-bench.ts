@@ -154,7 +154,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   }
 
   const deidCorpus = deidTasks.length > 0 ? await loadDeidCorpus(options.dataDir!, {limit: options.limit, seed: options.seed}) : undefined
-  const vqaCorpus = options.tasks.includes('vqa-rad') ? await loadVqaCorpus(options.dataDir!, {limit: options.limit}) : undefined
+  const vqaCorpus = options.tasks.includes('vqa-rad') ? await loadVqaCorpus(options.dataDir!, {limit: options.limit, modelPaths: options.models.map(({path}) => path), mmproj: options.mmproj}) : undefined
   const openModel = options.openBenchModel ?? openDefaultBenchModel
   const createEngine = options.createEngine ?? createDefaultEngine
   const records: BenchRecord[] = []

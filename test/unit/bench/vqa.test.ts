@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {bleu1, cleanVqaAnswer, CLOSED_INSTRUCTION, loadVqaRad, parseVqaRad, scoreVqaAnswer, summarizeVqa, vqaPrompt, wilsonInterval, type VqaRecord} from '../../../src/lib/bench/index.js'
 import {createVisionEngine} from '../../../src/lib/engine/index.js'
-import {benchVqaRad} from '../../../src/lib/use-cases/index.js'
+import {benchVqaRad, loadVqaCorpus} from '../../../src/lib/use-cases/index.js'
 import {BENCH_RECORD_BASE} from '../../helpers/bench-record.js'
 import {drawJpeg} from '../../helpers/images.js'
 import {validateBenchRecord} from './json-schema.js'
@@ -176,6 +176,8 @@ describe('VQA-RAD data', () => {
   it('refuses a model without a projector before loading anything', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'jsl-med-vqa-none-'))
     try {
+      await expect(loadVqaCorpus(dir, {modelPaths: [join(dir, 'x.gguf'), join(empty, 'x.gguf')]})).rejects.toMatchObject({code: 'E_NO_PROJECTOR', hint: expect.stringContaining('--mmproj')})
+      expect((await loadVqaCorpus(dir, {modelPaths: [join(empty, 'x.gguf')], mmproj: join(dir, 'mmproj-x.gguf')})).items).toHaveLength(3)
       const corpus = await loadVqaRad(dir)
       await expect(benchVqaRad(corpus, {modelPath: join(empty, 'x.gguf'), base: BENCH_RECORD_BASE, createVisionEngine: () => Promise.reject(new Error('loaded'))})).rejects.toMatchObject({code: 'E_NO_PROJECTOR'})
     } finally {

@@ -7,9 +7,23 @@ import {resolveProjector} from '../resolve-projector.js'
 /** Generated tokens per VQA-RAD answer unless --max-tokens says otherwise: its answers are a few words. */
 export const VQA_MAX_TOKENS = 32
 
-/** Reads VQA-RAD's test questions from `dataDir` before any model loads (see loadVqaRad). */
-export async function loadVqaCorpus(dataDir: string, options: {limit?: number} = {}): Promise<VqaCorpus> {
-  return loadVqaRad(dataDir, options)
+/**
+ * Reads VQA-RAD's test questions from `dataDir` (see loadVqaRad) and checks that each of `modelPaths` has a vision
+ * projector (`mmproj`, or one next to it), so that a run fails before any model loads.
+ */
+export async function loadVqaCorpus(dataDir: string, options: {limit?: number; modelPaths?: readonly string[]; mmproj?: string} = {}): Promise<VqaCorpus> {
+  const corpus = await loadVqaRad(dataDir, options)
+  for (const modelPath of options.modelPaths ?? []) await projectorFor(modelPath, options.mmproj)
+  return corpus
+}
+
+async function projectorFor(modelPath: string, given?: string): Promise<string> {
+  const mmprojPath = await resolveProjector({given, modelPath})
+  if (!mmprojPath) {
+    throw new UsageError('vqa-rad needs a vision model: no projector (mmproj) given or found next to the model', {hint: 'Pass --mmproj PATH (the mmproj-*.gguf published with the model).'}, 'E_NO_PROJECTOR')
+  }
+
+  return mmprojPath
 }
 
 /** Options of {@link benchVqaRad}. */
@@ -48,11 +62,7 @@ export interface BenchVqaOptions {
 export async function benchVqaRad(corpus: VqaCorpus, options: BenchVqaOptions): Promise<VqaRecord> {
   const started = performance.now()
   const maxTokens = options.maxTokens ?? VQA_MAX_TOKENS
-  const mmprojPath = await resolveProjector({given: options.mmproj, modelPath: options.modelPath})
-  if (!mmprojPath) {
-    throw new UsageError('vqa-rad needs a vision model: no projector (mmproj) given or found next to the model', {hint: 'Pass --mmproj PATH (the mmproj-*.gguf published with the model).'}, 'E_NO_PROJECTOR')
-  }
-
+  const mmprojPath = await projectorFor(options.modelPath, options.mmproj)
   const projector = await identifyFile(mmprojPath, options.cacheDir)
   const engine = await (options.createVisionEngine ?? createDefaultVisionEngine)({
     kind: 'llama',
