@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Builds llama.cpp for this machine (OpenMP thread pool, -march=native) from the source node-llama-cpp bundles,
-// offline, then loads it once to prove it. node-llama-cpp keeps it in its localBuilds folder and prefers it to the
-// prebuilt binary; `npm install` keeps it, `npm ci` or a node-llama-cpp upgrade removes it (run this again).
-// Usage: npm run build:native [-- --force]. Everything goes to stderr.
+// offline, then loads it and runs a small quantized model on it in a child process to prove it (a build that crashes
+// is removed, so jsl-med stays on the prebuilt binary). node-llama-cpp keeps it in its localBuilds folder and prefers
+// it to the prebuilt binary; `npm install` keeps it, `npm ci` or a node-llama-cpp upgrade removes it (run this again).
+// Usage: npm run build:native [-- --force] [-- --no-amx]. Everything goes to stderr.
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createRequire} from 'node:module'
+import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -17,9 +19,9 @@ const fail = (line, hint) => {
   process.exit(1)
 }
 
-const {values} = parseArgs({options: {force: {type: 'boolean', default: false}, help: {type: 'boolean', short: 'h', default: false}}})
+const {values} = parseArgs({options: {force: {type: 'boolean', default: false}, 'no-amx': {type: 'boolean', default: false}, help: {type: 'boolean', short: 'h', default: false}}})
 if (values.help) {
-  process.stderr.write('Usage: npm run build:native [-- --force]\nBuilds the OpenMP llama.cpp for this CPU (~10 minutes, offline); --force rebuilds an existing one.\n')
+  process.stderr.write('Usage: npm run build:native [-- --force] [-- --no-amx]\nBuilds the OpenMP llama.cpp for this CPU (~10 minutes, offline); --force rebuilds an existing one; --no-amx leaves Intel AMX out from the start.\n')
   process.exit(0)
 }
 
@@ -37,7 +39,7 @@ const existing = await engine.findNativeLlamaBuild()
 if (existing.building) fail(`another build of ${relative(root, existing.dir)} is under way`, 'Wait for it to finish, then run this again.')
 if (existing.built && !values.force) {
   say(`a native build already exists (${relative(root, existing.dir)}); \`npm run build:native -- --force\` rebuilds it`)
-  process.exit((await verify()) ? 0 : 1)
+  process.exit((await verify()) === 'ok' ? 0 : 1)
 }
 
 // cmake, a C++ compiler, and a build tool cmake drives (make or ninja); each alternative counts.
@@ -54,24 +56,63 @@ if (!existsSync(join(nlcDir, 'llama', 'gitRelease.bundle'))) say('warning: node-
 
 // Custom cmake options would put the build in a hashed folder that the CLI never looks in.
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_LLAMA_CPP_CMAKE_OPTION_') && !/^GGML_/.test(key)))
-say('building llama.cpp with OpenMP for this CPU from the bundled source (about 10 minutes on 2 idle cores; offline)')
-const started = Date.now()
-const cli = join(nlcDir, 'dist', 'cli', 'cli.js')
-// node-llama-cpp's CLI logs to stdout: its stdout goes to our stderr, so stdout stays empty.
-const child = spawn(process.execPath, [cli, 'source', 'download', '--gpu', 'false', '--noUsageExample'], {cwd: root, env, stdio: ['ignore', 2, 2]})
-const forward = (signal) => child.kill(signal)
-process.on('SIGINT', forward).on('SIGTERM', forward)
-const code = await new Promise((resolve) => child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1))))
-process.off('SIGINT', forward).off('SIGTERM', forward)
-const minutes = ((Date.now() - started) / 60_000).toFixed(1)
-if (code !== 0) fail(`node-llama-cpp's build failed (exit ${code}) after ${minutes} min; its log is above`, 'jsl-med keeps working on the prebuilt binary. Fix the cause shown above and run this again.')
+// -march=native turns on ggml's AMX kernels wherever the CPU reports AMX, but some virtual machines report it and
+// then fault in the kernels (seen on a Firecracker VM: every Q4_0/Q8_0 matrix product died with SIGILL or SIGSEGV,
+// though a one-thread probe program ran its tile instructions). So a crash of the check on such a CPU builds again
+// without AMX.
+if (values['no-amx']) leaveOutAmx()
+let outcome = await buildAndCheck()
+if (outcome === 'crashed' && reportsAmx() && !values['no-amx']) {
+  say('this CPU reports AMX, and some virtual machines report it without running it: building again without AMX')
+  leaveOutAmx()
+  outcome = await buildAndCheck()
+}
 
-const built = await engine.findNativeLlamaBuild()
-if (!built.built) fail(`the build finished but ${relative(root, built.dir)} holds no complete binary`)
-say(`built ${relative(root, built.dir)} in ${minutes} min`)
-process.exit((await verify()) ? 0 : 1)
+process.exit(outcome === 'ok' ? 0 : 1)
 
-/** Loads the native binary the way jsl-med does and prints one line: kind, OpenMP, llama.cpp release. */
+/** Builds with `env`, then checks the build: 'ok', 'failed' (it does not load) or 'crashed' (removed). */
+async function buildAndCheck() {
+  say('building llama.cpp with OpenMP for this CPU from the bundled source (about 10 minutes on 2 idle cores; offline)')
+  const started = Date.now()
+  const cli = join(nlcDir, 'dist', 'cli', 'cli.js')
+  // node-llama-cpp's CLI logs to stdout: its stdout goes to our stderr, so stdout stays empty.
+  const child = spawn(process.execPath, [cli, 'source', 'download', '--gpu', 'false', '--noUsageExample'], {cwd: root, env, stdio: ['ignore', 2, 2]})
+  const forward = (signal) => child.kill(signal)
+  process.on('SIGINT', forward).on('SIGTERM', forward)
+  const code = await new Promise((resolve) => child.on('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1))))
+  process.off('SIGINT', forward).off('SIGTERM', forward)
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1)
+  if (code !== 0) fail(`node-llama-cpp's build failed (exit ${code}) after ${minutes} min; its log is above`, 'jsl-med keeps working on the prebuilt binary. Fix the cause shown above and run this again.')
+
+  const built = await engine.findNativeLlamaBuild()
+  if (!built.built) fail(`the build finished but ${relative(root, built.dir)} holds no complete binary`)
+  say(`built ${relative(root, built.dir)} in ${minutes} min`)
+  return verify()
+}
+
+/**
+ * Compiler flags that leave AMX out, as -D options: cmake-js sets CMAKE_CXX_FLAGS itself (so CXXFLAGS never reaches
+ * cmake) but passes npm config keys `cmake_*` (environment `npm_cmake_*`) on. The release flags are cmake's GCC
+ * default plus ours; a cmake option instead would put the build in a folder the CLI never looks in (see above).
+ */
+function leaveOutAmx() {
+  const flags = '-O3 -DNDEBUG -mno-amx-tile -mno-amx-int8 -mno-amx-bf16'
+  env.npm_cmake_CMAKE_C_FLAGS_RELEASE = flags
+  env.npm_cmake_CMAKE_CXX_FLAGS_RELEASE = flags
+}
+
+function reportsAmx() {
+  try {
+    return /\bamx_tile\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Loads the native binary the way jsl-med does, prints one line (kind, OpenMP, llama.cpp release), then runs models
+ * on it: 'ok', 'failed' (it does not load, or is not the native build) or 'crashed' (a model run died; removed).
+ */
 async function verify() {
   const {getLlama} = await import('node-llama-cpp')
   let llama
@@ -86,7 +127,7 @@ async function verify() {
   } catch (error) {
     say(`error: the native build does not load: ${error.message.split('\n')[0]}`)
     say('Rebuild it with `npm run build:native -- --force`.')
-    return false
+    return 'failed'
   }
 
   const binary = engine.describeLlamaBinary(llama)
@@ -94,9 +135,43 @@ async function verify() {
   await llama.dispose()
   if (binary.kind !== 'native') {
     say('error: node-llama-cpp loaded its prebuilt binary instead of the native build')
-    return false
+    return 'failed'
   }
 
   if (!binary.openmp) say('warning: built without OpenMP (is libgomp installed?); it runs, but slows down like the prebuilt on a busy machine')
-  return true
+  return computes()
+}
+
+/**
+ * Runs a tiny random Q4_0 and Q8_0 model on the native binary in child processes (a crash must not take this script
+ * with it): 'ok', 'failed' (no model could be written) or 'crashed'. A build that crashes is removed, or jsl-med
+ * would pick it and crash at every command.
+ */
+async function computes() {
+  const dir = mkdtempSync(join(tmpdir(), 'jsl-med-native-check-'))
+  const run = join(root, 'bin', 'run.js')
+  try {
+    for (const type of ['Q4_0', 'Q8_0']) {
+      const model = join(dir, `${type}.gguf`)
+      const steps = [
+        ['synth', model, '--type', type, '-q'],
+        ['bench', '-m', model, '--tasks', 'speed', '-p', '64', '-n', '4', '-r', '1', '--no-warmup', '-t', '2', '-q', '--json'],
+      ]
+      for (const args of steps) {
+        const child = spawnSync(process.execPath, [run, ...args], {env: {...process.env, JSL_MED_LLAMA_BINARY: 'native'}, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+        if (child.status === 0) continue
+        const how = child.signal ? `was killed by ${child.signal}` : `exited with ${child.status}`
+        say(`error: jsl-med ${args[0]} on a ${type} model ${how} on the native build: ${child.stderr.trim().split('\n').slice(-2).join(' | ')}`)
+        if (args[0] === 'synth') return 'failed'
+        rmSync(existing.dir, {recursive: true, force: true})
+        say(`removed ${relative(root, existing.dir)}, so jsl-med stays on the prebuilt binary`)
+        return 'crashed'
+      }
+    }
+
+    say('a Q4_0 and a Q8_0 model run on it')
+    return 'ok'
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
 }
