@@ -11,21 +11,20 @@ import {
   type SpeedRecord,
   type SpeedRound,
 } from '../bench/index.js'
-import {chooseThreads, describeThreadChoice, threadCeiling, type CpuLimits} from '../cpu/index.js'
+import {chooseThreads, describeThreadChoice, type CpuLimits} from '../cpu/index.js'
 import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index.js'
 
 /**
- * The speed tests' threads: the forced count for both tests, or pp at the ceiling (a 512-token batch gains from every
- * core even next to other processes, see the engine's PROMPT_BATCH_MIN_TOKENS) and tg from the cores free before
- * loading and whether the loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other one).
+ * The speed tests' threads: the forced count for both tests, or for both the choice from the cores free before
+ * loading and whether the loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other
+ * one). `promptThreads` equals `threads`; it is kept apart because generation may still probe 1 thread.
  */
 export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {promptThreads: number; threads: number; reason: string} {
   if (forced !== undefined) return {promptThreads: forced, threads: forced, reason: 'set by --threads'}
   // A model that does not say (an older engine, a test fake) is taken to be the prebuilt binary: the cautious choice.
   const choice = chooseThreads({...facts, freeCores, openmp: info.binary?.openmp ?? false})
-  const promptThreads = threadCeiling(facts)
-  const prompts = promptThreads > choice.threads ? `; pp at ${promptThreads} (a large batch uses every core)` : ''
-  return {promptThreads, threads: choice.threads, reason: `${describeThreadChoice(choice)}${prompts}`}
+  // pp at the free cores too, like the engine's prompts (see PROMPT_BATCH_MIN_TOKENS for the figures).
+  return {promptThreads: choice.threads, threads: choice.threads, reason: describeThreadChoice(choice)}
 }
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */

@@ -9,7 +9,7 @@ import {root, runCli, runProcess} from '../../helpers/spawn-cli.js'
 /** Runs oclif's own help for `args`, the way bin/run.js did before it had pre-rendered pages. */
 function oclifHelp(args: string[], env: Record<string, string> = {}) {
   const program = `const {execute} = await import('@oclif/core/execute')
-await execute({dir: ${JSON.stringify(pathToFileURL(join(root, 'bin/run.js')).href)}, args: JSON.parse(process.argv[1])})`
+await execute({dir: ${JSON.stringify(pathToFileURL(join(root, 'package.json')).href)}, args: JSON.parse(process.argv[1])})`
   return runProcess(process.execPath, ['--input-type=module', '-e', program, JSON.stringify(args)], '', env)
 }
 

@@ -10,10 +10,11 @@ const COLLAPSE_COOLDOWN_MS = 60_000
 /** Tokens a record must generate before its speed says anything. */
 const MIN_TOKENS_FOR_SPEED = 8
 /**
- * Prompts of at least this many tokens are evaluated at the ceiling whatever the load. Measured here (2 cores, one or
- * both kept busy by other processes): a large batch's matrix products are split into chunks the threads take in turn,
- * so a preempted thread delays little and pp at 2 threads was 1.0–1.35× pp at 1 thread, with or without OpenMP,
- * while tg at 2 threads without OpenMP collapsed to a quarter. Shorter prompts decode like generation steps.
+ * Prompts of at least this many tokens run at the thread count chosen from the free cores, even when generation runs
+ * at 1 thread (see ThreadGovernor.generationStarted); shorter ones decode like generation steps. They used to run at
+ * the ceiling whatever the load (pp at 2 threads was 1.0–1.35× pp at 1 next to a busy core on an earlier machine),
+ * but on this 2-core AMX machine, interleaved, one core busy, 1 thread won for every binary: pp512 llama-bench
+ * (OpenMP) 282 vs 274 (Q4_0) and 206 vs 169 t/s (Q8_0), the prebuilt binary 517 vs 424 and 517 vs 430.
  */
 export const PROMPT_BATCH_MIN_TOKENS = 32
 
@@ -53,11 +54,9 @@ export class ThreadGovernor {
   private generateAtOne?: boolean
   /** The next solo record generates at 1 thread, to compare. */
   private probeOne = false
-  /** Records still evaluating a prompt of at least {@link PROMPT_BATCH_MIN_TOKENS}: while any is, decodes use the ceiling. */
+  /** Records still evaluating a prompt of at least {@link PROMPT_BATCH_MIN_TOKENS}: while any is, decodes use the chosen count, not 1. */
   private readonly prompting = new Set<number>()
   private applied: number
-  /** The threads of a large prompt batch: the ceiling (or the forced count). */
-  private readonly promptThreads: number
 
   private constructor(
     private readonly facts: CpuFacts,
@@ -71,7 +70,11 @@ export class ThreadGovernor {
     this.current = initial
     this.applied = initial
     this.snapshot = facts.since
-    this.promptThreads = forced ? initial : threadCeiling(facts)
+  }
+
+  /** The threads of a large prompt batch: the count chosen from the free cores (or the forced count). */
+  private get promptThreads(): number {
+    return this.current
   }
 
   /**
@@ -96,24 +99,23 @@ export class ThreadGovernor {
     const freeCores = facts.since && now ? Math.max(0, facts.physicalCores - othersBusyCores(facts.since, now)) : undefined
     const choice = chooseThreads({...inputsOf(facts, openmp), freeCores})
     const governor = new ThreadGovernor(facts, openmp, false, setThreads, log, sample, choice.threads)
-    const prompts = governor.promptThreads > choice.threads ? `; prompts of ${PROMPT_BATCH_MIN_TOKENS}+ tokens at ${governor.promptThreads}` : ''
-    log('debug', `threads: ${describeThreadChoice(choice)}${prompts}`)
+    log('debug', `threads: ${describeThreadChoice(choice)}`)
     setThreads(choice.threads)
     governor.snapshot = now
     return governor
   }
 
   /**
-   * The thread count chosen now from the free cores: generation (which may use 1, see {@link generationStarted}) and
-   * short prompts. Large prompts use the ceiling (see {@link PROMPT_BATCH_MIN_TOKENS}).
+   * The thread count chosen now from the free cores: prompts, and generation unless it was measured faster at 1
+   * thread (see {@link generationStarted}).
    */
   get threads(): number {
     return this.current
   }
 
   /**
-   * A record starts: a prompt of `promptTokens` (at least {@link PROMPT_BATCH_MIN_TOKENS}) is evaluated at the ceiling
-   * until its first token comes; a shorter one at the chosen count.
+   * A record starts: a prompt of `promptTokens` (at least {@link PROMPT_BATCH_MIN_TOKENS}) is evaluated at the chosen
+   * count until its first token comes, even while generation runs at 1 thread; a shorter one like generation.
    */
   promptStarted(id: number, promptTokens = PROMPT_BATCH_MIN_TOKENS): void {
     if (promptTokens >= PROMPT_BATCH_MIN_TOKENS) this.prompting.add(id)
@@ -124,7 +126,7 @@ export class ThreadGovernor {
    * A record's first token came: its prompt is done. Returns the threads its generation runs at: without OpenMP one
    * token's decode is so short that a second thread's spinning barrier can cost more than it brings, so generation
    * runs at 1 thread when that was measured faster (a solo record at 1 thread is the probe). While another record's
-   * large prompt is in the same batches, they run at the ceiling.
+   * large prompt is in the same batches, they run at the chosen count.
    */
   generationStarted(id: number): number {
     this.prompting.delete(id)
