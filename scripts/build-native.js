@@ -56,10 +56,10 @@ if (!existsSync(join(nlcDir, 'llama', 'gitRelease.bundle'))) say('warning: node-
 
 // Custom cmake options would put the build in a hashed folder that the CLI never looks in.
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_LLAMA_CPP_CMAKE_OPTION_') && !/^GGML_/.test(key)))
-// -march=native turns on ggml's AMX kernels wherever the CPU reports AMX, but some virtual machines report it and
-// then fault in the kernels (seen on a Firecracker VM: every Q4_0/Q8_0 matrix product died with SIGILL or SIGSEGV,
-// though a one-thread probe program ran its tile instructions). So a crash of the check on such a CPU builds again
-// without AMX.
+// -march=native turns on ggml's AMX kernels wherever the CPU reports AMX. On a Firecracker VM here every Q4_0/Q8_0
+// matrix product of this OpenMP build then died with SIGILL or SIGSEGV in them, though the prebuilt binary (ggml's
+// own threads) runs the same kernels there, and so does a one-thread probe program; the cause is not known. So a
+// crash of the check on such a CPU builds again without AMX.
 if (values['no-amx']) leaveOutAmx()
 let outcome = await buildAndCheck()
 if (outcome === 'crashed' && reportsAmx() && !values['no-amx']) {
