@@ -14,7 +14,8 @@ const MIN_TOKENS_FOR_SPEED = 8
  * at 1 thread (see ThreadGovernor.generationStarted); shorter ones decode like generation steps. They used to run at
  * the ceiling whatever the load (pp at 2 threads was 1.0–1.35× pp at 1 next to a busy core on an earlier machine),
  * but on this 2-core AMX machine, interleaved, one core busy, 1 thread won for every binary: pp512 llama-bench
- * (OpenMP) 282 vs 274 (Q4_0) and 206 vs 169 t/s (Q8_0), the prebuilt binary 517 vs 424 and 517 vs 430.
+ * (OpenMP) 282 vs 274 (Q4_0) and 206 vs 169 t/s (Q8_0), the prebuilt binary 517 vs 424 and 517 vs 430, all on a
+ * 245M model. A 1.7B Q4_0 model still gained from 2 (llama-bench 46 vs 40), so the best count depends on the model.
  */
 export const PROMPT_BATCH_MIN_TOKENS = 32
 
