@@ -10,6 +10,8 @@ const formatParameters = (count?: number): string => {
 
 const plusMinus = (mean: number, sd: number, digits = 2): string => `${mean.toFixed(digits)} ± ${sd.toFixed(digits)}`
 const percent = (value: number): string => `${(100 * value).toFixed(1)}%`
+/** An accuracy with its 95% interval and N: `61.0% [55.2%–66.5%] n=300`. */
+const accuracyCell = (accuracy: number, [low, high]: readonly [number, number], n: number): string => `${percent(accuracy)} [${percent(low)}–${percent(high)}] n=${n}`
 
 /** A Markdown table (llama-bench's `-o md` layout) of bench records, for stderr and for READMEs. */
 export function formatBenchTable(records: readonly BenchRecord[]): string {
@@ -45,7 +47,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
 
       case 'accuracy': {
         const {accuracy, n, ci95} = record.accuracy
-        rows.push([...common, `${record.task} (${record.settings.scoring}, ${record.settings.shots}-shot)`, `${percent(accuracy)} [${percent(ci95[0])}–${percent(ci95[1])}] n=${n}`])
+        rows.push([...common, `${record.task} (${record.settings.scoring}, ${record.settings.shots}-shot)`, accuracyCell(accuracy, ci95, n)])
         break
       }
 
@@ -61,9 +63,8 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
 
       case 'vqa': {
         const {n, failed, closed, open, bleu1, f1} = record.vqa
-        const interval = `[${percent(closed.ci95[0])}–${percent(closed.ci95[1])}]`
         rows.push(
-          [...common, 'vqa-rad closed', `${percent(closed.accuracy)} ${interval} n=${closed.n}`],
+          [...common, 'vqa-rad closed', accuracyCell(closed.accuracy, closed.ci95, closed.n)],
           [...common, 'vqa-rad open', `recall ${open.meanRecall.toFixed(3)}, accuracy ${percent(open.accuracy)} n=${open.n}`],
           [...common, 'vqa-rad all', `BLEU-1 ${bleu1.toFixed(3)}, F1 ${f1.toFixed(3)}, N=${n}${failed > 0 ? ` (${failed} failed)` : ''}`],
         )
