@@ -17,15 +17,44 @@ import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index
 /**
  * The speed tests' threads: the forced count for both tests, or for both the choice from the cores free before
  * loading and whether the loaded llama.cpp has OpenMP (without it a thread beyond the free cores stalls every other
- * one). `promptThreads` equals `threads`; it is kept apart because generation may still probe 1 thread.
+ * one). `promptThreads` equals `threads` here; {@link choosePromptThreads} and {@link chooseGenerateThreads} may then
+ * move prompts up to the ceiling or generation down to 1 thread.
  */
 export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeCores: number | undefined, forced?: number): {promptThreads: number; threads: number; reason: string} {
   if (forced !== undefined) return {promptThreads: forced, threads: forced, reason: 'set by --threads'}
   // A model that does not say (an older engine, a test fake) is taken to be the prebuilt binary: the cautious choice.
   const choice = chooseThreads({...facts, freeCores, openmp: info.binary?.openmp ?? false})
-  // pp at the free cores too, like the engine's prompts (see PROMPT_BATCH_MIN_TOKENS for the figures).
+  // pp at the free cores too, like the engine's prompts, unless choosePromptThreads's probe finds the ceiling faster.
   return {promptThreads: choice.threads, threads: choice.threads, reason: describeThreadChoice(choice)}
 }
+
+/** Tokens and rounds of the probe that compares prompt processing at the chosen count with the ceiling. */
+const PROMPT_PROBE = {promptTokens: 128, generateTokens: 1, rounds: 2}
+
+/**
+ * The pp test's threads when the free cores allowed fewer than the ceiling. Next to a busy core the better count
+ * depends on the model: interleaved on a 2-core machine, 1 thread won pp512 on a 245M model (llama-bench 282 vs 274
+ * t/s) and 2 won on a 1.7B one (46 vs 40). So a short probe (the chosen count and the ceiling, alternating) decides;
+ * the ceiling has to win by {@link PROMPT_PROBE_MARGIN}, since a thread more than the free cores costs the other
+ * process too. Generation keeps the chosen count (one token's decode gains far less from a second thread).
+ */
+export async function choosePromptThreads(model: BenchModel, threads: number, ceiling: number, options: {forced?: number; seed: number; signal?: AbortSignal}): Promise<{promptThreads: number; reason?: string}> {
+  if (options.forced !== undefined || threads >= ceiling) return {promptThreads: threads}
+  const speeds = new Map<number, number[]>([[threads, []], [ceiling, []]])
+  for (let round = 0; round < PROMPT_PROBE.rounds; round++) {
+    for (const count of [threads, ceiling]) {
+      const probe = await model.measureSpeed({...PROMPT_PROBE, repetitions: 1, warmup: round === 0, threads: count, seed: options.seed, signal: options.signal})
+      speeds.get(count)!.push(...probe.promptTokensPerSecond)
+    }
+  }
+
+  const [atChosen, atCeiling] = [median(speeds.get(threads)!), median(speeds.get(ceiling)!)]
+  if (atCeiling <= atChosen * PROMPT_PROBE_MARGIN) return {promptThreads: threads}
+  return {promptThreads: ceiling, reason: `prompts at ${ceiling} threads: ${atCeiling.toFixed(0)} vs ${atChosen.toFixed(0)} t/s at ${threads} in a short probe`}
+}
+
+/** How much faster the ceiling must be in {@link choosePromptThreads}'s probe to be taken over the free-core count. */
+export const PROMPT_PROBE_MARGIN = 1.05
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */
 const GENERATE_PROBE = {promptTokens: 8, generateTokens: 16, rounds: 2}

@@ -41,7 +41,7 @@ import {
 import {measureFreeCores, readCpuLimits, startBusyCores, threadCeiling, type BusyCores} from '../cpu/index.js'
 import {benchDeid, loadDeidCorpus} from './deid/bench.js'
 import {benchVqaRad, loadVqaCorpus} from './vqa/bench.js'
-import {chooseGenerateThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
+import {chooseGenerateThreads, choosePromptThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
 export interface RunBenchOptions {
@@ -233,10 +233,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     try {
       base = await buildRecordBase({spec, identity, info: model.info, jslMedVersion: options.jslMedVersion, runId, seed, threads: loadThreads, lora: loraIdentities})
       if (options.tasks.includes('speed')) {
-        const {promptThreads, threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
+        const {threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
         progress(`${label}: choosing threads`)
-        const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, {forced: options.threads, seed, signal: options.signal})
-        const reason = generateReason ? `${threadReason}; ${generateReason}` : threadReason
+        const probeOptions = {forced: options.threads, seed, signal: options.signal}
+        const {promptThreads, reason: promptReason} = await choosePromptThreads(model, threads, loadThreads, probeOptions)
+        const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, probeOptions)
+        const reason = [threadReason, promptReason, generateReason].filter(Boolean).join('; ')
         logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${reason}`)
         await emit(await measureSpeedRecord({
           model,

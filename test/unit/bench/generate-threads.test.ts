@@ -1,16 +1,16 @@
 import {describe, expect, it} from 'vitest'
 
 import type {BenchModel, SpeedOptions} from '../../../src/lib/engine/index.js'
-import {chooseGenerateThreads, chooseSpeedThreads} from '../../../src/lib/use-cases/bench-speed.js'
+import {chooseGenerateThreads, choosePromptThreads, chooseSpeedThreads} from '../../../src/lib/use-cases/bench-speed.js'
 
-/** A bench model whose tg speed depends only on the threads, as given. */
-function fakeModel(tgByThreads: Record<number, number>, openmp = false): {model: BenchModel; calls: number[]} {
+/** A bench model whose tg (and pp) speed depends only on the threads, as given. */
+function fakeModel(tgByThreads: Record<number, number>, openmp = false, ppByThreads: Record<number, number> = {}): {model: BenchModel; calls: number[]} {
   const calls: number[] = []
   const model = {
     info: {binary: {kind: openmp ? 'native' : 'prebuilt', openmp}},
     async measureSpeed(options: SpeedOptions) {
       calls.push(options.threads!)
-      return {generateTokensPerSecond: [tgByThreads[options.threads!]], promptTokensPerSecond: [1], timeToFirstTokenMs: [1]}
+      return {generateTokensPerSecond: [tgByThreads[options.threads!]], promptTokensPerSecond: [ppByThreads[options.threads!] ?? 1], timeToFirstTokenMs: [1]}
     },
   } as unknown as BenchModel
   return {model, calls}
@@ -30,6 +30,26 @@ describe('chooseGenerateThreads', () => {
     for (const [model, threads, forced] of [[fakeModel({1: 99, 2: 1}, true), 2, undefined], [fakeModel({1: 99, 2: 1}), 2, 2], [fakeModel({1: 99}), 1, undefined]] as const) {
       expect(await chooseGenerateThreads(model.model, threads, {seed: 1, forced})).toEqual({generateThreads: threads})
       expect(model.calls).toEqual([])
+    }
+  })
+})
+
+describe('choosePromptThreads', () => {
+  it('takes the ceiling for prompts when a short probe finds it faster than the free-core count, alternating', async () => {
+    const {model, calls} = fakeModel({}, true, {1: 40, 2: 46})
+    const choice = await choosePromptThreads(model, 1, 2, {seed: 1})
+    expect(choice.promptThreads).toBe(2)
+    expect(choice.reason).toMatch(/^prompts at 2 threads: 46 vs 40 t\/s at 1/)
+    expect(calls).toEqual([1, 2, 1, 2])
+  })
+
+  it('keeps the free-core count unless the ceiling wins by the margin, and does not probe when idle or forced', async () => {
+    expect(await choosePromptThreads(fakeModel({}, false, {1: 282, 2: 274}).model, 1, 2, {seed: 1})).toEqual({promptThreads: 1})
+    expect(await choosePromptThreads(fakeModel({}, true, {1: 100, 2: 103}).model, 1, 2, {seed: 1})).toEqual({promptThreads: 1})
+    for (const [threads, forced] of [[2, undefined], [1, 1]] as const) {
+      const {model, calls} = fakeModel({}, true, {1: 1, 2: 99})
+      expect(await choosePromptThreads(model, threads, 2, {seed: 1, forced})).toEqual({promptThreads: threads})
+      expect(calls).toEqual([])
     }
   })
 })

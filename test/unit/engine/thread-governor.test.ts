@@ -152,6 +152,46 @@ describe('ThreadGovernor', () => {
     }
   })
 
+  it('next to a busy core, tries one large prompt at the ceiling and keeps it for prompts only when faster', async () => {
+    for (const [ceilingMs, expected] of [[600, 2], [990, 1]] as const) {
+      const m = machine()
+      m.run(1000, 1)
+      const set = vi.fn()
+      const governor = await ThreadGovernor.start({facts: m.facts, openmp: true, setThreads: set, log: () => {}, sample: m.sample})
+      expect(governor.promptStarted(0, 600)).toBe(1)
+      expect(governor.generationStarted(0)).toBe(1)
+      governor.promptMeasured(600, 1000, 1)
+      governor.recordEnded(0)
+      expect(governor.promptStarted(1, 600)).toBe(2) // the probe at the ceiling
+      expect(set).toHaveBeenLastCalledWith(2)
+      expect(governor.generationStarted(1)).toBe(1) // generation keeps the free-core count
+      governor.promptMeasured(600, ceilingMs, 2)
+      governor.recordEnded(1)
+      expect(governor.promptStarted(2, 600)).toBe(expected)
+      expect(governor.generationStarted(2)).toBe(1)
+      governor.recordEnded(2)
+      expect(governor.promptStarted(3, 10)).toBe(1) // a short prompt decodes like generation
+      governor.recordEnded(3)
+      expect(governor.threads).toBe(1)
+    }
+  })
+
+  it('never tries the ceiling for prompts on an idle machine, and forgets the verdict when the count changes', async () => {
+    vi.useFakeTimers({toFake: ['performance']})
+    const m = machine()
+    m.run(1000, 0)
+    const governor = await ThreadGovernor.start({facts: m.facts, openmp: true, setThreads: () => {}, log: () => {}, sample: m.sample})
+    expect(governor.promptStarted(0, 600)).toBe(2)
+    governor.promptMeasured(600, 1000, 2)
+    governor.recordEnded(0)
+    m.run(6000, 1)
+    vi.advanceTimersByTime(6000)
+    await governor.beforeRecord()
+    expect(governor.threads).toBe(1)
+    expect(governor.promptStarted(1, 600)).toBe(1) // measured at 2 before the change: measured again at 1 first
+    governor.recordEnded(1)
+  })
+
   it('leaves a forced thread count alone', async () => {
     const m = machine()
     m.run(1000, 2)

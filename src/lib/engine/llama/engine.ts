@@ -150,7 +150,7 @@ class LlamaEngine implements Engine {
     const watchdog = new TokenWatchdog(this.runtime.tokenTimeoutMs, promptTokens, request.signal)
     const generationId = this.nextGeneration++
     this.startGeneration(generationId)
-    this.runtime.governor.promptStarted(generationId, promptTokens)
+    const promptThreads = this.runtime.governor.promptStarted(generationId, promptTokens)
     let generationThreads: number | undefined
     let slotUsable = true
     try {
@@ -175,13 +175,18 @@ class LlamaEngine implements Engine {
       })
       if (request.signal?.aborted) throw new InterruptedError()
       if (watchdog.stalled) throw watchdog.stallError()
-      if (!this.overlapped.has(generationId)) this.runtime.governor.afterRecord(watchdog.tokens - 1, watchdog.generateMs, generationThreads)
+      const evaluatedPromptTokens = slot.sequence.tokenMeter.usedInputTokens - inputBefore
+      if (!this.overlapped.has(generationId)) {
+        this.runtime.governor.promptMeasured(evaluatedPromptTokens, watchdog.promptMs, promptThreads)
+        this.runtime.governor.afterRecord(watchdog.tokens - 1, watchdog.generateMs, generationThreads)
+      }
+
       const generation: Generation = {
         text: result.response,
         stopReason: toStopReason(result.metadata.stopReason),
         promptTokens,
         outputTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
-        evaluatedPromptTokens: slot.sequence.tokenMeter.usedInputTokens - inputBefore,
+        evaluatedPromptTokens,
         durationMs: performance.now() - started,
       }
       if (grammar) {

@@ -13,11 +13,14 @@ const MIN_TOKENS_FOR_SPEED = 8
  * Prompts of at least this many tokens run at the thread count chosen from the free cores, even when generation runs
  * at 1 thread (see ThreadGovernor.generationStarted); shorter ones decode like generation steps. They used to run at
  * the ceiling whatever the load (pp at 2 threads was 1.0–1.35× pp at 1 next to a busy core on an earlier machine),
- * but on this 2-core AMX machine, interleaved, one core busy, 1 thread won for every binary: pp512 llama-bench
+ * but on a 2-core AMX machine, interleaved, one core busy, 1 thread won for every binary: pp512 llama-bench
  * (OpenMP) 282 vs 274 (Q4_0) and 206 vs 169 t/s (Q8_0), the prebuilt binary 517 vs 424 and 517 vs 430, all on a
- * 245M model. A 1.7B Q4_0 model still gained from 2 (llama-bench 46 vs 40), so the best count depends on the model.
+ * 245M model. A 1.7B Q4_0 model still gained from 2 (llama-bench 46 vs 40): the best count depends on the model, so
+ * when the free cores allow fewer threads than the ceiling, one prompt is tried at the ceiling (see promptMeasured).
  */
 export const PROMPT_BATCH_MIN_TOKENS = 32
+/** How much faster per token a prompt at the ceiling must have been to be taken over the free-core count. */
+const PROMPT_CEILING_MARGIN = 1.05
 
 /** The CPU facts a run starts from, measured while the model loads. */
 export interface CpuFacts extends CpuLimits {
@@ -58,6 +61,12 @@ export class ThreadGovernor {
   /** Records still evaluating a prompt of at least {@link PROMPT_BATCH_MIN_TOKENS}: while any is, decodes use the chosen count, not 1. */
   private readonly prompting = new Set<number>()
   private applied: number
+  /** The most threads a run may use; prompts may go up to it when the free cores allow fewer (see promptMeasured). */
+  private readonly ceiling: number
+  /** Best milliseconds per prompt token of solo records, by threads, at the current count (cleared when it changes). */
+  private readonly bestPromptMsPerToken = new Map<number, number>()
+  /** Whether prompts were measured faster at the ceiling than at `current` (undefined: not yet). */
+  private promptAtCeiling?: boolean
 
   private constructor(
     private readonly facts: CpuFacts,
@@ -71,11 +80,16 @@ export class ThreadGovernor {
     this.current = initial
     this.applied = initial
     this.snapshot = facts.since
+    this.ceiling = Math.max(initial, limitsCeiling(facts))
   }
 
-  /** The threads of a large prompt batch: the count chosen from the free cores (or the forced count). */
+  /**
+   * The threads of a large prompt batch: the count chosen from the free cores (or the forced count), or the ceiling
+   * when that was measured faster, or to measure it (the first solo prompt after one at the chosen count).
+   */
   private get promptThreads(): number {
-    return this.current
+    if (this.forced || this.current >= this.ceiling || this.promptAtCeiling === false) return this.current
+    return this.promptAtCeiling || this.bestPromptMsPerToken.has(this.current) ? this.ceiling : this.current
   }
 
   /**
@@ -118,8 +132,26 @@ export class ThreadGovernor {
    * A record starts: a prompt of `promptTokens` (at least {@link PROMPT_BATCH_MIN_TOKENS}) is evaluated at the chosen
    * count until its first token comes, even while generation runs at 1 thread; a shorter one like generation.
    */
-  promptStarted(id: number, promptTokens = PROMPT_BATCH_MIN_TOKENS): void {
+  promptStarted(id: number, promptTokens = PROMPT_BATCH_MIN_TOKENS): number {
     if (promptTokens >= PROMPT_BATCH_MIN_TOKENS) this.prompting.add(id)
+    this.applyPhase()
+    return this.applied
+  }
+
+  /**
+   * After a record that ran alone: its prompt's evaluation (`tokens` evaluated, first token after `ms`) at `threads`
+   * (what {@link promptStarted} returned). While the free cores allow fewer threads than the ceiling, one prompt at
+   * each count decides which large prompts use until the count changes.
+   */
+  promptMeasured(tokens: number, ms: number, threads: number): void {
+    if (this.forced || tokens < PROMPT_BATCH_MIN_TOKENS || ms <= 0 || this.current >= this.ceiling) return
+    if (threads !== this.current && threads !== this.ceiling) return
+    this.bestPromptMsPerToken.set(threads, Math.min(this.bestPromptMsPerToken.get(threads) ?? Infinity, ms / tokens))
+    const [atCurrent, atCeiling] = [this.bestPromptMsPerToken.get(this.current), this.bestPromptMsPerToken.get(this.ceiling)]
+    if (atCurrent === undefined || atCeiling === undefined || this.promptAtCeiling !== undefined) return
+    this.promptAtCeiling = atCeiling * PROMPT_CEILING_MARGIN < atCurrent
+    const speed = (msPerToken: number): string => (1000 / msPerToken).toFixed(0)
+    this.log('debug', `threads: prompts at ${this.promptAtCeiling ? this.ceiling : this.current} (${speed(atCeiling)} t/s at ${this.ceiling} threads, ${speed(atCurrent)} at ${this.current})`)
     this.applyPhase()
   }
 
@@ -207,7 +239,12 @@ export class ThreadGovernor {
   }
 
   private apply(threads: number): void {
-    if (threads !== this.current) this.generateAtOne = undefined
+    if (threads !== this.current) {
+      this.generateAtOne = undefined
+      this.promptAtCeiling = undefined
+      this.bestPromptMsPerToken.clear()
+    }
+
     this.current = threads
     this.applyPhase()
   }

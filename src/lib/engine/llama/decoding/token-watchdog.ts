@@ -14,6 +14,7 @@ export class TokenWatchdog {
   stalled = false
   private readonly controller = new AbortController()
   private timer?: NodeJS.Timeout
+  private readonly startedAt = performance.now()
   private firstTokenAt?: number
   private lastTokenAt?: number
   private giveUp?: () => void
@@ -26,6 +27,11 @@ export class TokenWatchdog {
 
   /** The signal to generate under: aborted by the caller's signal or by a stall. */
   readonly signal: AbortSignal
+
+  /** Milliseconds from this watchdog's start to the first token (the prompt's evaluation), 0 before it. */
+  get promptMs(): number {
+    return this.firstTokenAt === undefined ? 0 : this.firstTokenAt - this.startedAt
+  }
 
   /** Milliseconds from the first token to the last (the generation proper, without the prompt's evaluation). */
   get generateMs(): number {
