@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Builds llama.cpp for this machine (OpenMP thread pool, -march=native) from the source node-llama-cpp bundles,
 // offline, then loads it and runs a small quantized model on it in a child process to prove it (a build that crashes
-// is removed, so jsl-med stays on the prebuilt binary). node-llama-cpp keeps it in its localBuilds folder and prefers
+// is removed, so jsl-med stays on the prebuilt binary), and measures it against the prebuilt binary (jsl-med's `auto`
+// keeps the prebuilt when that was clearly faster). node-llama-cpp keeps it in its localBuilds folder and prefers
 // it to the prebuilt binary; `npm install` keeps it, `npm ci` or a node-llama-cpp upgrade removes it (run this again).
 // Usage: npm run build:native [-- --force] [-- --no-amx]. Everything goes to stderr.
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {dirname, join, relative} from 'node:path'
@@ -13,6 +14,8 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 const say = (line) => process.stderr.write(`build:native: ${line}\n`)
+// Rounds of the native/prebuilt comparison: an odd count, so the median is one round's figure.
+const COMPARE_ROUNDS = 3
 const fail = (line, hint) => {
   say(`error: ${line}`)
   if (hint) say(hint)
@@ -139,7 +142,53 @@ async function verify() {
   }
 
   if (!binary.openmp) say('warning: built without OpenMP (is libgomp installed?); it runs, but slows down like the prebuilt on a busy machine')
-  return computes()
+  const outcome = await computes()
+  if (outcome === 'ok') await compareWithPrebuilt()
+  return outcome
+}
+
+/**
+ * Measures the native and the prebuilt binary on one random 0.25B Q4_0 model, interleaved round by round (pp512/tg128,
+ * each binary at the threads it chooses), and writes the figures into the build's folder: jsl-med's `auto` takes the
+ * prebuilt when it was clearly faster (engine.preferredBinary). A measurement that fails leaves no file (native wins).
+ */
+async function compareWithPrebuilt() {
+  const dir = mkdtempSync(join(tmpdir(), 'jsl-med-native-compare-'))
+  const model = join(dir, '0.25b-q4.gguf')
+  const run = join(root, 'bin', 'run.js')
+  const figures = {native: {pp: [], tg: []}, prebuilt: {pp: [], tg: []}}
+  try {
+    say('measuring the native and the prebuilt binary on a random 0.25B Q4_0 model, interleaved (about a minute)')
+    const synth = spawnSync(process.execPath, [run, 'synth', model, '--shape', '0.25b', '--type', 'Q4_0', '-q'], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
+    if (synth.status !== 0) return say(`warning: could not write the model to compare the binaries (${synth.stderr.trim().split('\n').pop()}); jsl-med will take the native build`)
+    for (let round = 1; round <= COMPARE_ROUNDS; round++) {
+      for (const kind of ['native', 'prebuilt']) {
+        const child = spawnSync(process.execPath, [run, 'bench', '-m', model, '--tasks', 'speed', '-r', '1', '-q'], {
+          env: {...process.env, JSL_MED_LLAMA_BINARY: kind},
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+        })
+        const record = child.status === 0 ? JSON.parse(child.stdout.trim().split('\n')[0]) : undefined
+        if (!record?.speed) return say(`warning: bench on the ${kind} binary failed (${child.stderr.trim().split('\n').pop()}); jsl-med will take the native build`)
+        figures[kind].pp.push(record.speed.pp.tokensPerSecond.mean)
+        figures[kind].tg.push(record.speed.tg.tokensPerSecond.mean)
+      }
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+  const [native, prebuilt] = ['native', 'prebuilt'].map((kind) => ({pp: median(figures[kind].pp), tg: median(figures[kind].tg)}))
+  const comparison = {measuredAt: new Date().toISOString(), model: 'random 0.25B Q4_0', native, prebuilt, preferred: engine.preferredBinary(native, prebuilt)}
+  writeFileSync(join(existing.dir, engine.BINARY_COMPARISON_FILE), JSON.stringify(comparison, null, 2) + '\n')
+  const show = ({pp, tg}) => `pp512 ${pp.toFixed(0)}, tg128 ${tg.toFixed(0)} t/s`
+  say(`native ${show(native)}; prebuilt ${show(prebuilt)} (median of ${COMPARE_ROUNDS} interleaved rounds)`)
+  say(
+    comparison.preferred === 'native'
+      ? 'jsl-med will use the native build'
+      : 'the prebuilt binary was faster here: jsl-med keeps using it (JSL_MED_LLAMA_BINARY=native forces the native build)',
+  )
 }
 
 /**

@@ -6,15 +6,17 @@ export {ECHO_FAIL_MARKER} from './echo/engine.js'
 export {probeLlamaBackend} from './llama/probe-backend.js'
 export type {BackendGpuType, BackendProbe, ProbeBackendOptions} from './llama/probe-backend.js'
 export {
+  BINARY_COMPARISON_FILE,
   describeLlamaBinary,
   findNativeLlamaBuild,
   inspectLlamaBinary,
   LLAMA_BINARY_CHOICES,
   LLAMA_BINARY_ENV,
   llamaBinaryOptions,
+  preferredBinary,
   readLlamaBinaryChoice,
 } from './llama/binary.js'
-export type {LlamaBinary, LlamaBinaryChoice, LlamaBinaryOptions, LlamaBinaryState, LlamaBinaryStatus, NativeLlamaBuild} from './llama/binary.js'
+export type {BinaryComparison, LlamaBinary, LlamaBinaryChoice, LlamaBinaryOptions, LlamaBinaryState, LlamaBinaryStatus, NativeLlamaBuild} from './llama/binary.js'
 export {inspectGgufFile} from './llama/inspect-gguf.js'
 export type {GgufInspection, InspectGgufOptions} from './llama/inspect-gguf.js'
 export type * from './types.js'

@@ -235,7 +235,8 @@ function assembleProfile(results: ProbeResults): HardwareProfile {
 function llamaBinary(probe: BackendProbe, files: Settled<LlamaBinaryStatus>, unknown: (field: string, reason?: string) => void): LlamaBinaryStatus | null {
   if (probe.binary) {
     const nativeBuilt = files.value?.nativeBuilt ?? probe.binary.kind === 'native'
-    return {...probe.binary, choice: files.value?.choice ?? 'auto', nativeBuilt, checkedBy: 'llama.cpp'}
+    const comparison = files.value?.comparison
+    return {...probe.binary, choice: files.value?.choice ?? 'auto', nativeBuilt, ...(comparison ? {comparison} : {}), checkedBy: 'llama.cpp'}
   }
 
   if (!files.value) unknown('backend.binary', files.error)

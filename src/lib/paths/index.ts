@@ -73,7 +73,7 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
   {name: 'JSL_MED_OFFLINE', description: '`1` or `true`: never use the network (as `--offline`)', defaultValue: 'unset'},
   {
     name: 'JSL_MED_LLAMA_BINARY',
-    description: 'llama.cpp binary: `auto` (the native OpenMP build of `npm run build:native` when there is one, else the prebuilt), `prebuilt` or `native`',
+    description: 'llama.cpp binary: `auto` (the native OpenMP build of `npm run build:native` when there is one and it was not measured slower, else the prebuilt), `prebuilt` or `native`',
     defaultValue: 'auto',
   },
   {name: 'JSL_MED_FLASH_ATTENTION', description: 'flash attention of the task commands: `auto`, `on` or `off`', defaultValue: 'off on the CPU, auto on a GPU'},

@@ -9,6 +9,7 @@ import {
   inspectLlamaBinary,
   LLAMA_BINARY_ENV,
   llamaBinaryOptions,
+  preferredBinary,
   readLlamaBinaryChoice,
 } from '../../../src/lib/engine/index.js'
 import {fingerprintHardware} from '../../../src/lib/bench/index.js'
@@ -50,6 +51,16 @@ describe('JSL_MED_LLAMA_BINARY → getLlama options', () => {
     expect(llamaBinaryOptions('auto', {loadedBefore: 'native'})).toEqual(llamaBinaryOptions('auto'))
   })
 
+  it('takes the prebuilt under auto when build:native measured it clearly faster, and the native build on a tie', () => {
+    expect(llamaBinaryOptions('auto', {nativeSlower: true})).toEqual(llamaBinaryOptions('prebuilt'))
+    expect(llamaBinaryOptions('native', {nativeSlower: true})).toEqual(llamaBinaryOptions('native'))
+    // The figures of the AMX machine (prebuilt pp 955 / tg 122 vs native 539 / 77), a tie, and a narrow prebuilt lead.
+    expect(preferredBinary({pp: 539, tg: 77}, {pp: 955, tg: 122})).toBe('prebuilt')
+    expect(preferredBinary({pp: 550, tg: 75}, {pp: 550, tg: 75})).toBe('native')
+    expect(preferredBinary({pp: 100, tg: 100}, {pp: 108, tg: 108})).toBe('native')
+    expect(preferredBinary({pp: 100, tg: 100}, {pp: 150, tg: 90})).toBe('prebuilt')
+  })
+
   it('tells the binary from the build type and OPENMP = 1 in the system info', () => {
     expect(describeLlamaBinary({buildType: 'localBuild', systemInfo: 'CPU : SSE3 = 1 | AVX2 = 1 | OPENMP = 1 | REPACK = 1 |'})).toEqual({kind: 'native', openmp: true})
     expect(describeLlamaBinary({buildType: 'prebuilt', systemInfo: 'CPU : SSE3 = 1 | AVX2 = 1 | LLAMAFILE = 1 | REPACK = 1 |'})).toEqual({kind: 'prebuilt', openmp: false})
@@ -88,7 +99,7 @@ describe('the binaries on disk (read, never loaded)', () => {
     const native = await inspectLlamaBinary({[LLAMA_BINARY_ENV]: 'native'})
     expect(native.kind).toBe(native.nativeBuilt ? 'native' : null)
     const auto = await inspectLlamaBinary({})
-    expect(auto.kind).toBe(auto.nativeBuilt ? 'native' : 'prebuilt')
+    expect(auto.kind).toBe(auto.nativeBuilt && auto.comparison?.preferred !== 'prebuilt' ? 'native' : 'prebuilt')
     await expect(inspectLlamaBinary({[LLAMA_BINARY_ENV]: 'fast'})).rejects.toMatchObject({exitCode: 3})
   })
 })

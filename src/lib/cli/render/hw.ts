@@ -118,7 +118,11 @@ function describeBinary(binary: NonNullable<HardwareProfile['backend']['binary']
   if (binary.kind === null) return `none: JSL_MED_LLAMA_BINARY=native, but there is no native build — run npm run build:native`
   const openmp = binary.openmp === null ? 'OpenMP unknown' : binary.openmp ? 'OpenMP' : 'no OpenMP'
   let advice = ''
-  if (binary.kind === 'prebuilt' && !binary.openmp && onCpu) {
+  const comparison = binary.comparison
+  if (binary.kind === 'prebuilt' && binary.choice === 'auto' && comparison?.preferred === 'prebuilt') {
+    const figures = (side: {pp: number; tg: number}): string => `pp ${side.pp.toFixed(0)}, tg ${side.tg.toFixed(0)} t/s`
+    advice = `; the native build is there but ran slower here (${figures(comparison.native)} vs ${figures(comparison.prebuilt)}, ${comparison.model}), JSL_MED_LLAMA_BINARY=native to use it anyway`
+  } else if (binary.kind === 'prebuilt' && !binary.openmp && onCpu) {
     advice = binary.nativeBuilt ? '; a native OpenMP build is there, unset JSL_MED_LLAMA_BINARY to use it' : ' — run npm run build:native for full speed on a busy machine'
   } else if (binary.kind === 'native' && binary.openmp === false) {
     advice = ' — install libgomp and run npm run build:native -- --force'

@@ -1,4 +1,4 @@
-import {open, readdir, stat} from 'node:fs/promises'
+import {open, readdir, readFile, stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
@@ -13,7 +13,8 @@ export const LLAMA_BINARY_ENV = 'JSL_MED_LLAMA_BINARY'
 export const LLAMA_BINARY_CHOICES = ['auto', 'prebuilt', 'native'] as const
 
 /**
- * Which llama.cpp binary to run: `auto` (the native build when one exists, else the prebuilt), `prebuilt`
+ * Which llama.cpp binary to run: `auto` (the native build when one exists and was not measured slower than the
+ * prebuilt when it was built, else the prebuilt), `prebuilt`
  * (node-llama-cpp's, built without OpenMP) or `native` (built on this machine by `npm run build:native`).
  */
 export type LlamaBinaryChoice = (typeof LLAMA_BINARY_CHOICES)[number]
@@ -36,12 +37,44 @@ export interface LlamaBinaryStatus {
   choice: LlamaBinaryChoice
   /** A native build exists. */
   nativeBuilt: boolean
+  /** What `npm run build:native` measured of both binaries, when it did (why `auto` may pass a native build over). */
+  comparison?: BinaryComparison
   /** `llama.cpp`: it was loaded and said so; `files`: read from the binaries on disk. */
   checkedBy: 'files' | 'llama.cpp'
 }
 
 /** The getLlama options that pick a binary. */
 export type LlamaBinaryOptions = Pick<LlamaOptions, 'build' | 'cmakeOptions' | 'usePrebuiltBinaries'>
+
+/** Speed of the native and the prebuilt binary on one model, measured interleaved by `npm run build:native`. */
+export interface BinaryComparison {
+  /** ISO 8601 time of the measurement. */
+  measuredAt: string
+  /** The model measured (a synthetic shape and quant). */
+  model: string
+  /** pp/tg tokens/s, median over the rounds, each binary at the threads it chose itself. */
+  native: {pp: number; tg: number}
+  prebuilt: {pp: number; tg: number}
+  /** The binary `auto` takes: the native build unless the prebuilt was faster by {@link PREBUILT_WINS_BY}. */
+  preferred: LlamaBinary['kind']
+}
+
+/**
+ * How much faster (geometric mean of the pp and tg ratios) the prebuilt binary must have been for `auto` to take it
+ * over a native build. The native build is the one that holds when other processes take cores, so it wins ties; but
+ * on a 2-core Xeon VM with AMX the prebuilt ran 1.6–2.7× faster (its AMX kernels work, the OpenMP build's crash
+ * there and are left out), idle and next to a busy core.
+ */
+export const PREBUILT_WINS_BY = 1.1
+
+/** The file in the native build's folder that holds its {@link BinaryComparison}; removing the build removes it. */
+export const BINARY_COMPARISON_FILE = 'jsl-med-comparison.json'
+
+/** Which binary `auto` takes from a comparison's figures (see {@link PREBUILT_WINS_BY}). */
+export function preferredBinary(native: {pp: number; tg: number}, prebuilt: {pp: number; tg: number}): LlamaBinary['kind'] {
+  const gain = Math.sqrt((prebuilt.pp / native.pp) * (prebuilt.tg / native.tg))
+  return gain >= PREBUILT_WINS_BY ? 'prebuilt' : 'native'
+}
 
 /** The native build on disk: where node-llama-cpp keeps it, whether it is complete, whether one is being built. */
 export interface NativeLlamaBuild {
@@ -51,6 +84,8 @@ export interface NativeLlamaBuild {
   built: boolean
   /** A build holds the folder's lock right now (node-llama-cpp waits for it before loading any CPU binary). */
   building: boolean
+  /** `npm run build:native`'s measurement of both binaries, when the build has one. */
+  comparison?: BinaryComparison
 }
 
 /**
@@ -78,16 +113,19 @@ export interface LlamaBinaryState {
   nativeBuilding?: boolean
   /** The binary this process loaded first ({@link firstLoadedLlamaBinary}). */
   loadedBefore?: LlamaBinary['kind']
+  /** The native build was measured slower than the prebuilt ({@link BinaryComparison}). */
+  nativeSlower?: boolean
 }
 
 /**
  * The getLlama options for a choice; never a build from source. `auto` leaves node-llama-cpp to prefer a local build,
- * except while one is being built (it would wait for the build) or when this process already runs the prebuilt: both
- * binaries load libraries of the same names (libggml-base.so, libllama…), so a second one would run the first's code.
+ * except while one is being built (it would wait for the build), when it was measured slower than the prebuilt, or
+ * when this process already runs the prebuilt: both binaries load libraries of the same names (libggml-base.so,
+ * libllama…), so a second one would run the first's code.
  */
 export function llamaBinaryOptions(choice: LlamaBinaryChoice, state: LlamaBinaryState = {}): LlamaBinaryOptions {
   if (choice === 'native') return {build: 'never', usePrebuiltBinaries: false}
-  if (choice === 'prebuilt' || state.nativeBuilding || state.loadedBefore === 'prebuilt') {
+  if (choice === 'prebuilt' || state.nativeBuilding || state.nativeSlower || state.loadedBefore === 'prebuilt') {
     return {build: 'never', cmakeOptions: {[PREBUILT_ONLY_CMAKE_OPTION]: '1'}}
   }
 
@@ -129,7 +167,21 @@ export async function findNativeLlamaBuild(): Promise<NativeLlamaBuild> {
     ),
   )
   const building = lock !== null && Date.now() - lock.mtimeMs < LOCK_STALE_MS
-  return {dir, built: Boolean(binary && metadata && done) && !building, building}
+  const built = Boolean(binary && metadata && done) && !building
+  const comparison = built ? await readBinaryComparison(join(dir, BINARY_COMPARISON_FILE)) : undefined
+  return {dir, built, building, ...(comparison ? {comparison} : {})}
+}
+
+async function readBinaryComparison(path: string): Promise<BinaryComparison | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  try {
+    const value = JSON.parse(text) as BinaryComparison
+    return value.preferred === 'native' || value.preferred === 'prebuilt' ? value : undefined
+  } catch {
+    // A torn or hand-edited file: as if there were no comparison (auto keeps the native build).
+    return undefined
+  }
 }
 
 /**
@@ -139,10 +191,11 @@ export async function findNativeLlamaBuild(): Promise<NativeLlamaBuild> {
 export async function inspectLlamaBinary(env: NodeJS.ProcessEnv = process.env): Promise<LlamaBinaryStatus> {
   const choice = readLlamaBinaryChoice(env)
   const native = await findNativeLlamaBuild()
-  const kind = choice === 'prebuilt' || (choice === 'auto' && !native.built) ? 'prebuilt' : native.built ? 'native' : null
+  const passedOver = choice === 'auto' && native.comparison?.preferred === 'prebuilt'
+  const kind = choice === 'prebuilt' || (choice === 'auto' && (!native.built || passedOver)) ? 'prebuilt' : native.built ? 'native' : null
   const dir = kind === 'native' ? join(native.dir, 'Release') : kind === 'prebuilt' ? prebuiltBinaryDir() : null
   const openmp = dir ? await linksOpenMp(dir) : null
-  return {kind, openmp, choice, nativeBuilt: native.built, checkedBy: 'files'}
+  return {kind, openmp, choice, nativeBuilt: native.built, ...(native.comparison ? {comparison: native.comparison} : {}), checkedBy: 'files'}
 }
 
 function nodeLlamaCppEntry(): string {

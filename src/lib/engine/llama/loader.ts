@@ -108,7 +108,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
   try {
     const key = JSON.stringify([choice, options.gpu ?? 'auto', Boolean(options.verbose)])
     ;({llama, release: releaseLlama} = await acquireLlama(key, () => nlc.getLlama({
-      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, loadedBefore: firstLoadedLlamaBinary()}),
+      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, nativeSlower: native.comparison?.preferred === 'prebuilt', loadedBefore: firstLoadedLlamaBinary()}),
       gpu: options.gpu === 'off' ? false : (options.gpu ?? 'auto'),
       logLevel: (options.verbose ? 'info' : 'warn') as LlamaLogLevel,
       logger: (level, message) => forwardLog(logger, level, message),

@@ -89,7 +89,7 @@ export async function probeLlamaBackend(options: ProbeBackendOptions = {}): Prom
     const choice = readLlamaBinaryChoice()
     const native = await findNativeLlamaBuild()
     const pending = nlc.getLlama({
-      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, loadedBefore: firstLoadedLlamaBinary()}),
+      ...llamaBinaryOptions(choice, {nativeBuilding: native.building, nativeSlower: native.comparison?.preferred === 'prebuilt', loadedBefore: firstLoadedLlamaBinary()}),
       gpu: 'auto',
       logLevel: 'warn' as LlamaLogLevel,
       logger: (level, message) => log(level, message),
