@@ -56,9 +56,10 @@ export const DATASET_CATALOG: DatasetCatalog = {
         file: DATASET_FILES.medqa,
         sizeBytes: 2_075_679,
         sha256: 'c3b905ccfa66152dc25afbcb2c10e86c0bdb208824f0658fcdb2c040f60a2beb',
-        // jind11's data_clean/questions/US/4_options/phrases_no_exclude_test.jsonl, mirrored as a plain LFS file;
-        // the original is only on Google Drive, inside a zip. The hub's X-Linked-Etag is checked against the
-        // sha256 above before a byte is downloaded.
+        // jind11's data_clean/questions/US/4_options/phrases_no_exclude_test.jsonl (the original is only on Google
+        // Drive, inside a zip), as the GBaker dataset repo publishes it. The repo path and revision were not checked
+        // against the live hub (no network where this was written): the sha256 above is, before the file is kept,
+        // and a hub X-Linked-Etag that differs stops the download before its first byte.
         hub: {repo: 'datasets/GBaker/MedQA-USMLE-4-options', revision: 'main', path: 'phrases_no_exclude_test.jsonl'},
       },
     ],
