@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 
-/** One repo the mock serves. */
+/** One repo the mock serves; a key `datasets/owner/name` is a dataset repo (`/datasets/owner/name/resolve/…`). */
 export interface MockRepo {
   /** Path in the repo → content. `.gguf` files are served as LFS files (redirect, sha256 etag, tree `lfs.oid`). */
   files: Record<string, Buffer>
@@ -18,7 +18,7 @@ export interface MockRepo {
 
 /** Faults the content server can inject. Each applies to `times` requests (default: every request). */
 export type MockFault =
-  | {kind: 'corrupt'; path?: string} // flips a byte of the body; headers and tree still announce the real sha256
+  | {kind: 'corrupt'; path?: string; times?: number} // flips a byte of the body; headers and tree still announce the real sha256
   | {kind: 'cut'; afterFraction: number; times?: number; path?: string} // drops the connection once this fraction of the file has been sent
   | {kind: 'huge'; path?: string} // announces an enormous X-Linked-Size (for the free-space check)
   | {kind: 'ignore-range'; times?: number} // answers 200 with the whole file to range requests
@@ -196,7 +196,7 @@ export async function startHfMock(options: HfMockOptions = {}): Promise<HfMock> 
       }))
     }
 
-    const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path)
+    const resolve = /^\/((?:datasets\/)?[^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path)
     if (resolve) {
       const repo = repos[resolve[1]]
       if (!repo) return answer(response, entry, 401, {'X-Error-Code': 'RepoNotFound', 'X-Error-Message': 'Repository Not Found'})

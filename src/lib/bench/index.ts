@@ -4,6 +4,8 @@ export {accuracyOf, argmax, microAverage, parseAnswer, scoreItems, summarizeOutc
 export type {AccuracyFigures, ChoiceScorer, ItemOutcome, ScoreItemsOptions, ScoringMode, TaskAccuracy} from './accuracy.js'
 export {compareRecords, DEFAULT_THRESHOLD_PERCENT, parseBenchRecords, regressionError} from './compare.js'
 export type {Comparison, Delta} from './compare.js'
+export {checkDatasetCatalog, DATASET_CATALOG, DATASETS_CATALOG_ENV} from './datasets/catalog.js'
+export type {DatasetCatalog, DatasetEntry, DatasetFile} from './datasets/catalog.js'
 export {parseCsv} from './datasets/csv.js'
 export {
   ACCURACY_TASKS,

@@ -1,6 +1,7 @@
-import {parseTasks, regressionError, type BenchRecord, type Comparison} from '../bench/index.js'
+import {parseTasks, regressionError, type BenchRecord, type BenchTaskName, type Comparison} from '../bench/index.js'
 import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
-import {compareBenchFiles, prepareBench, runBench} from '../use-cases/index.js'
+import {compareBenchFiles, datasetTasks, fetchDatasets, prepareBench, runBench} from '../use-cases/index.js'
+import {createDownloadProgress} from './download-progress.js'
 import type {BenchFlagValues} from './flags.js'
 import {trapInterrupt} from './interrupt.js'
 import type {Logger} from './logger.js'
@@ -27,6 +28,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
+  const dataDir = await benchDataDir(flags, tasks, logger)
   const progress = createStepProgress('bench', {quiet: flags.quiet})
   const output = context.json ? undefined : await openOutput(flags.output)
   const writer = output ? createLineWriter(output) : undefined
@@ -57,7 +59,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       promptTokens: flags['prompt-tokens'],
       generateTokens: flags['gen-tokens'],
       seed: flags.seed,
-      dataDir: flags['data-dir'],
+      dataDir,
       limit: flags.limit,
       scoring: flags.scoring,
       shots: flags.shots,
@@ -83,6 +85,36 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
     progress.stop()
     interrupt?.release()
     await closeOutput(output)
+  }
+}
+
+/**
+ * The datasets folder: --data-dir, else `<data dir>/datasets`, where the datasets the tasks need are downloaded on
+ * first use (progress and where they went on stderr).
+ */
+async function benchDataDir(flags: BenchFlagValues, tasks: BenchTaskName[], logger: Logger): Promise<string | undefined> {
+  if (flags['data-dir'] || datasetTasks(tasks).length === 0) return flags['data-dir']
+  const progress = createDownloadProgress({quiet: flags.quiet})
+  const interrupt = trapInterrupt(() => {
+    progress.finish()
+    logger.info('Interrupted: what was downloaded is kept; run the same command again to resume.')
+  })
+  try {
+    const result = await fetchDatasets({
+      tasks,
+      shots: flags.shots,
+      offline: flags.offline,
+      signal: interrupt.signal,
+      onProgress: (event) => progress.update(event),
+      log: (level, message) => logger.log(level, message),
+    })
+    progress.finish()
+    const downloaded = result.files.filter((file) => file.downloaded).map((file) => file.file)
+    logger.info(downloaded.length > 0 ? `Downloaded ${downloaded.join(', ')} into ${result.dataDir}` : `Reading the datasets from ${result.dataDir}`)
+    return result.dataDir
+  } finally {
+    progress.finish()
+    interrupt.release()
   }
 }
 

@@ -237,7 +237,13 @@ export const benchFlags = {
   warmup: Flags.boolean({description: 'Run an untimed warm-up first (--no-warmup skips it).', allowNo: true, default: true, helpGroup: 'SPEED'}),
   'llama-bench': Flags.string({description: "llama.cpp's llama-bench: run it (-r 1, same model, -p, -n, -t) at the start of every repetition round, then jsl-med's repetition, so both see the same load; the record gets its figures and the ratio.", env: 'JSL_MED_LLAMA_BENCH', helpValue: 'PATH', helpGroup: 'SPEED'}),
   'busy-cores': Flags.integer({description: 'A benchmarking aid: keep N cores busy with child processes while measuring (killed at the end and on Ctrl-C), to measure under a known load. [default: 0]', min: 0, helpValue: 'N', helpGroup: 'SPEED'}),
-  'data-dir': Flags.directory({description: 'Folder laid out like data/bench holding the datasets in their original formats.', env: 'JSL_MED_BENCH_DATA_DIR', helpValue: 'DIR', helpGroup: 'TASKS'}),
+  'data-dir': Flags.directory({
+    description: 'Folder laid out like data/bench holding the datasets in their original formats. [default: $JSL_MED_DATA_DIR/datasets, where the datasets with a public download are fetched on first use]',
+    env: 'JSL_MED_BENCH_DATA_DIR',
+    helpValue: 'DIR',
+    helpGroup: 'TASKS',
+  }),
+  offline: Flags.boolean({description: 'Never use the network: datasets must be in --data-dir or downloaded already (also JSL_MED_OFFLINE=1, HF_HUB_OFFLINE=1).', helpGroup: 'TASKS'}),
   limit: Flags.integer({description: 'First N questions per task (per MMLU subject; VQA-RAD test questions with an image), or N NER documents. [default: all]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   scoring: Flags.option({options: ['loglik', 'generate'] as const, default: 'loglik' as const, description: 'loglik: highest log-likelihood choice (lm-eval acc); generate: answer parsed from generated text.', helpGroup: 'TASKS'})(),
   shots: shotsFlag({

@@ -72,6 +72,11 @@ export const ENV_VARS: readonly EnvVarInfo[] = [
   {name: 'JSL_MED_MODELS_DIR', description: 'model store (installed models and manifest.json); `--models-dir` wins', defaultValue: '$JSL_MED_DATA_DIR/models'},
   {name: 'JSL_MED_OFFLINE', description: '`1` or `true`: never use the network (as `--offline`)', defaultValue: 'unset'},
   {
+    name: 'JSL_MED_DATASETS_CATALOG',
+    description: 'JSON file of bench dataset entries (files with sizeBytes, sha256 and a hub repo/revision/path) that replace the built-in ones, by task: a mirror with its own files',
+    defaultValue: 'unset: the built-in catalog',
+  },
+  {
     name: 'JSL_MED_LLAMA_BINARY',
     description: 'llama.cpp binary: `auto` (the native OpenMP build of `npm run build:native` when there is one and it was not measured slower, else the prebuilt), `prebuilt` or `native`',
     defaultValue: 'auto',

@@ -133,7 +133,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   if (options.models.length === 0) throw new UsageError('no model to benchmark', {hint: 'Pass --model PATH or --synthetic 0.5b.'}, 'E_NO_MODEL')
   if (dataTasks.length > 0 && !options.dataDir) {
     throw new UsageError(`tasks ${dataTasks.join(', ')} need datasets`, {
-      hint: 'Pass --data-dir DIR (a folder laid out like data/bench, original file names); downloading them is not implemented yet.',
+      hint: 'Pass --data-dir DIR (a folder laid out like data/bench, original file names), or fetch them first (fetchDatasets; the bench command does it).',
     }, 'E_NO_DATA')
   }
 

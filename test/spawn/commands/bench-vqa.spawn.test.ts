@@ -59,9 +59,11 @@ describe('bin/run.js bench --tasks vqa-rad (spawned, real llama.cpp mtmd on a sy
     expect(stderr).toMatch(/\| vqa-rad open +\|/)
   })
 
-  it('refuses vqa-rad without --data-dir (exit 2) before loading a model', async () => {
-    const {code, stdout} = await runCli(['bench', '--tasks', 'vqa-rad', '-m', model, '--mmproj', mmproj, '--json'], '', env)
+  it('refuses vqa-rad without --data-dir (exit 2: no public single-file download) before loading a model', async () => {
+    const dataHome = await mkdtemp(join(tmpdir(), 'jsl-med-vqa-data-'))
+    const {code, stdout} = await runCli(['bench', '--tasks', 'vqa-rad', '-m', model, '--mmproj', mmproj, '--json'], '', {...env, JSL_MED_DATA_DIR: dataHome})
+    await rm(dataHome, {recursive: true, force: true})
     expect(code).toBe(2)
-    expect(JSON.parse(stdout)).toMatchObject({error: {code: 'E_NO_DATA'}})
+    expect(JSON.parse(stdout)).toMatchObject({error: {code: 'E_DATASET_NOT_DOWNLOADABLE'}})
   })
 })

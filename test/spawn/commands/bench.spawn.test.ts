@@ -136,9 +136,10 @@ describe('bin/run.js bench (spawned, real llama.cpp)', () => {
     const threads = await runCli(['bench', '-m', tinyModel, '--threads', '64'], '', env)
     expect([threads.code, threads.stdout]).toEqual([2, ''])
     expect(threads.stderr).toMatch(/E_THREADS/)
-    const noData = await runCli(['bench', '-m', tinyModel, '--tasks', 'medqa'], '', env)
+    // MedMCQA has no single-file download (medqa's download is tested against a local server in bench-datasets).
+    const noData = await runCli(['bench', '-m', tinyModel, '--tasks', 'medmcqa'], '', {...env, JSL_MED_DATA_DIR: join(cacheDir, 'data-home')})
     expect(noData.code).toBe(2)
-    expect(noData.stderr).toMatch(/E_NO_DATA[\s\S]*Hint: .*--data-dir/)
+    expect(noData.stderr).toMatch(/E_DATASET_NOT_DOWNLOADABLE[\s\S]*Hint: .*--data-dir/)
     const missing = await runCli(['bench', '-m', 'missing.gguf'], '', env)
     expect(missing.code).toBe(4)
     const quant = await runCli(['bench', '-m', tinyModel, '--quant', 'q8'], '', env)

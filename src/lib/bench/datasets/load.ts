@@ -74,7 +74,7 @@ export async function findDataFile(dataDir: string, file: string): Promise<strin
   if (file.startsWith('ner/') || file.startsWith('clinical/') || file.startsWith('vqa-rad/')) candidates.push(join(dataDir, '..', file))
   for (const candidate of candidates) if (await exists(candidate)) return candidate
   throw new InputError(`dataset file ${file} not found in ${dataDir}`, {
-    hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt, vqa-rad/vqa_rad.json with vqa-rad/images/); downloading the datasets is not implemented yet.',
+    hint: 'Point --data-dir at a folder laid out like data/bench (medqa_us4_test.jsonl, medmcqa_dev.jsonl, pubmedqa_test.json, mmlu/<subject>_test.csv, ner/*.pubtator.txt, vqa-rad/vqa_rad.json with vqa-rad/images/); without --data-dir, bench downloads the datasets it has a public source for.',
     details: {file, dataDir},
   }, 'E_DATASET_MISSING')
 }

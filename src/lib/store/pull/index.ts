@@ -37,7 +37,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     env,
     log,
     options,
-    offline: Boolean(options.offline) || isTrue(env.JSL_MED_OFFLINE) || isTrue(env.HF_HUB_OFFLINE),
+    offline: Boolean(options.offline) || offlineByEnv(env),
     retry: {retries: options.retries, delayMs: options.retryDelayMs, signal: options.signal, log},
   }
   const parsed = parseModelRef(options.ref, {catalog: run.catalog, hfEndpoint: hfEndpoint(env)})
@@ -63,6 +63,11 @@ function checkAlias(alias: string): void {
 
 function isTrue(value: string | undefined): boolean {
   return value === '1' || value?.toLowerCase() === 'true'
+}
+
+/** Whether the environment forbids the network: `JSL_MED_OFFLINE` or `HF_HUB_OFFLINE` set to `1` or `true`. */
+export function offlineByEnv(env: NodeJS.ProcessEnv): boolean {
+  return isTrue(env.JSL_MED_OFFLINE) || isTrue(env.HF_HUB_OFFLINE)
 }
 
 /**

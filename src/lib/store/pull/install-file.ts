@@ -1,17 +1,13 @@
 import {mkdir, stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import {DownloadError} from '../../errors/index.js'
-import {formatBytes} from '../../format/index.js'
 import {validateGgufFile} from '../../gguf/index.js'
 import {fsError} from '../fs-errors.js'
 import {sha256File} from '../hash.js'
 import {acquireLock, type Lock} from '../lock.js'
 import {readManifest} from '../manifest.js'
-import {headUrl, statusError, type RemoteFileInfo} from '../remote/http.js'
-import {headHubFile, hubError, type HubContext} from '../remote/hub.js'
-import {withRetries} from '../remote/retry.js'
-import {checkFreeSpace, fetchIntoPart, finishPart, openPart, type PartFile} from '../remote/transfer.js'
+import {downloadVerified, type DownloadedFile} from '../remote/download.js'
+import type {HubContext} from '../remote/hub.js'
 import type {ChecksumSource} from '../types.js'
 import type {PlannedFile} from './plan.js'
 import type {PullRun} from './pull-run.js'
@@ -46,57 +42,22 @@ export async function installFile(planned: PlannedFile, hub: HubContext, run: Pu
   const reused = await reuseExisting(planned, dest, run)
   if (reused) return reused
 
-  let meta: RemoteFileInfo = {contentUrl: ''}
-  let part: PartFile | undefined
-  let expectedSha256 = planned.expectedSha256
-  let checksumSource = planned.checksumSource
-  let shaFrom = planned.checksumSource === 'catalog' ? 'the catalog' : 'the hub tree'
-  await withRetries(async () => {
-    meta = planned.hub ? await headHubFile(hub, planned.hub) : await headUrl(planned.url!, hub)
-    if (meta.sha256 && expectedSha256 && meta.sha256 !== expectedSha256) {
-      throw new DownloadError(`${planned.name}: ${shaFrom} expects sha256 ${expectedSha256}, but the hub serves ${meta.sha256}`, {
-        hint: 'The file changed upstream; nothing was downloaded. Pin a revision (hf:owner/repo/file.gguf@<commit>) or report the catalog entry.',
-      }, 'E_CHECKSUM')
-    }
-
-    if (!expectedSha256 && meta.sha256) {
-      expectedSha256 = meta.sha256
-      checksumSource = 'hub'
-      shaFrom = 'the hub (X-Linked-Etag)'
-    }
-
-    if (planned.expectedSizeBytes !== undefined && meta.sizeBytes !== undefined && planned.expectedSizeBytes !== meta.sizeBytes) {
-      throw new DownloadError(`${planned.name}: expected ${planned.expectedSizeBytes} bytes, the hub serves ${meta.sizeBytes}`, {hint: 'The file changed upstream; nothing was downloaded.'}, 'E_SIZE_MISMATCH')
-    }
-
-    const totalBytes = planned.expectedSizeBytes ?? meta.sizeBytes
-    part ??= await openPart(dest, {expectedSizeBytes: totalBytes, name: planned.name, onProgress: options.onProgress})
-    if (part.transferredBytes === 0 && part.resumedFromBytes > 0) {
-      const share = totalBytes ? ` (${Math.floor((part.resumedFromBytes / totalBytes) * 100)}%)` : ''
-      run.log('info', `${planned.name}: resuming from the ${formatBytes(part.resumedFromBytes)}${share} already on disk`)
-    }
-
-    if (totalBytes !== undefined) await checkFreeSpace(dirname(dest), totalBytes - part.bytes, run.log)
-    await fetchIntoPart(part, meta.contentUrl, hub, {
-      name: planned.name,
-      totalBytes,
-      signal: options.signal,
-      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-      onProgress: options.onProgress,
-      log: run.log,
-      onHttpError: (response) => (planned.hub ? hubError(response, hub, planned.hub) : statusError(response, new URL(meta.contentUrl), hub.token)),
-    })
-  }, planned.name, run.retry)
-
-  if (!expectedSha256) run.log('warn', `${planned.name}: no published sha256 to check against; recording the one computed`)
-  const finished = await finishPart(part!, dest, {sha256: expectedSha256, sizeBytes: planned.expectedSizeBytes ?? meta.sizeBytes, from: shaFrom}, validateGgufFile)
-  run.log('debug', `${planned.name}: sha256 ${finished.sha256} ${expectedSha256 ? 'verified' : 'recorded'}`)
+  const downloaded = await downloadVerified({
+    name: planned.name,
+    dest,
+    source: planned.hub ? {hub: planned.hub} : {url: planned.url!},
+    expectedSha256: planned.expectedSha256,
+    shaFrom: planned.checksumSource === 'catalog' ? 'the catalog' : 'the hub tree',
+    expectedSizeBytes: planned.expectedSizeBytes,
+  }, hub, {retry: run.retry, idleTimeoutMs: options.idleTimeoutMs, signal: options.signal, onProgress: options.onProgress, log: run.log, validate: validateGgufFile})
+  const checksumSource = {expected: planned.checksumSource, hub: 'hub', none: 'computed'} as const satisfies Record<DownloadedFile['checkedAgainst'], ChecksumSource>
   return {
-    ...finished,
-    checksumSource: expectedSha256 ? checksumSource : 'computed',
-    transferredBytes: part!.transferredBytes,
-    resumedFromBytes: part!.resumedFromBytes,
-    commit: meta.commit,
+    sha256: downloaded.sha256,
+    sizeBytes: downloaded.sizeBytes,
+    checksumSource: checksumSource[downloaded.checkedAgainst],
+    transferredBytes: downloaded.transferredBytes,
+    resumedFromBytes: downloaded.resumedFromBytes,
+    commit: downloaded.commit,
   }
 }
 
