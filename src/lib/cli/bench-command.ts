@@ -1,4 +1,4 @@
-import {parseTasks, regressionError, type BenchRecord, type Comparison} from '../bench/index.js'
+import {parseDepths, parseTasks, regressionError, type BenchRecord, type Comparison} from '../bench/index.js'
 import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
 import {compareBenchFiles, prepareBench, runBench} from '../use-cases/index.js'
 import type {BenchFlagValues} from './flags.js'
@@ -27,17 +27,20 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
+  const depths = parseDepths(flags.depth)
   const progress = createStepProgress('bench', {quiet: flags.quiet})
   const output = context.json ? undefined : await openOutput(flags.output)
   const writer = output ? createLineWriter(output) : undefined
   let interrupt: ReturnType<typeof trapInterrupt> | undefined
   try {
     progress.step('preparing')
-    const {models, threads} = await prepareBench({
+    const {models, threads, reference} = await prepareBench({
       models: flags.model,
       synthetic: flags.synthetic,
       quants: flags.quant,
       threads: flags.threads,
+      quality: tasks.includes('quality'),
+      reference: flags.reference,
       cacheDir: context.cacheDir,
       onSynthesize: (spec, written, total) => {
         progress.step(`writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`)
@@ -56,6 +59,9 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       busyCores: flags['busy-cores'],
       promptTokens: flags['prompt-tokens'],
       generateTokens: flags['gen-tokens'],
+      depths,
+      reference,
+      qualityText: flags.text,
       seed: flags.seed,
       dataDir: flags['data-dir'],
       limit: flags.limit,

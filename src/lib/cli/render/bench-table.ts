@@ -61,6 +61,17 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         break
       }
 
+      case 'quality': {
+        const {reference, text, positions, kld, top1} = record.quality
+        const nats = (value: number): string => value.toPrecision(3)
+        rows.push([
+          ...common,
+          `quality vs ${reference.fileType} (${text})`,
+          `KLD ${nats(kld.mean)} [${nats(kld.low)}–${nats(kld.high)}] nats, top-1 ${percent(top1.rate)} [${percent(top1.low)}–${percent(top1.high)}], N=${positions}`,
+        ])
+        break
+      }
+
       case 'vqa': {
         const {n, failed, closed, open, bleu1, f1} = record.vqa
         rows.push(
