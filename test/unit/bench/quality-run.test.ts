@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BUILTIN_CLINICAL_NOTES, llamaBenchTestName, parseDepths, type BenchModelSpec, type BenchRecord, type QualityRecord, type SpeedRecord} from '../../../src/lib/bench/index.js'
+import {BUILTIN_CLINICAL_NOTES, compareRecords, llamaBenchTestName, parseDepths, type BenchModelSpec, type BenchRecord, type QualityRecord, type SpeedRecord} from '../../../src/lib/bench/index.js'
 import {formatBenchTable} from '../../../src/lib/cli/index.js'
 import type {BenchModel, BenchModelInfo, SpeedOptions} from '../../../src/lib/engine/index.js'
 import {runBench, type RunBenchOptions} from '../../../src/lib/use-cases/index.js'
@@ -194,5 +194,10 @@ describe('bench --tasks speed --depth (llama-bench -d)', () => {
     expect(speeds.map((s) => s.depth)).toEqual([undefined, undefined, 4096, 4096])
     expect(baselines.map((b) => b.depth)).toEqual([undefined, undefined, 4096, 4096])
     expect(formatBenchTable(records)).toMatch(/\| pp512 @ d4096 +\| 50\.00 ± 0\.00 t\/s/)
+    expect(formatBenchTable(records)).toMatch(/\| ttft \(512\) @ d4096 +\| /)
+    // --compare matches records depth by depth.
+    const comparison = compareRecords(records, records, 10)
+    expect(comparison.onlyInA).toEqual([])
+    expect(comparison.deltas.map((delta) => delta.metric).filter((metric) => metric.endsWith('t/s'))).toEqual(['pp512 t/s', 'tg128 t/s', 'pp512 @ d4096 t/s', 'tg128 @ d4096 t/s'])
   })
 })

@@ -32,7 +32,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         rows.push(
           [...common, pp.name, `${plusMinus(pp.tokensPerSecond.mean, pp.tokensPerSecond.sd)} t/s`],
           [...common, tg.name, `${plusMinus(tg.tokensPerSecond.mean, tg.tokensPerSecond.sd)} t/s`],
-          [...common, `ttft (${pp.tokens})`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
+          [...common, `ttft (${pp.tokens})${record.settings.depth ? ` @ d${record.settings.depth}` : ''}`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
         )
         if (record.baseline && record.ratio) {
           const {baseline, ratio} = record
