@@ -75,8 +75,8 @@ export interface SpeedRecord extends BenchRecordBase {
     /** Busy child processes `--busy-cores` kept running during the measurement (a benchmarking aid). */
     busyCores?: number
     /**
-     * llama-bench `-d`: tokens the context held before each pp/tg test (filled untimed); absent for depth 0. The test
-     * names then end in ` @ d<depth>` (`pp512 @ d4096`).
+     * llama-bench `-d`: tokens the context held before each pp, tg and first-token test (filled untimed); absent for
+     * depth 0. The test names then end in ` @ d<depth>` (`pp512 @ d4096`).
      */
     depth?: number
   }

@@ -40,7 +40,6 @@ describe('bin/run.js bench --tasks quality (spawned, real llama.cpp, synthesized
     expect(q8.top1.rate).toBeGreaterThanOrEqual(q4.top1.rate)
     // The figures on stderr's table, one row per quantization.
     expect(stderr.split('\n').filter((line) => /\| quality vs F16 \(builtin\) +\| KLD /.test(line))).toHaveLength(2)
-    process.stderr.write(`bench --tasks quality: q4 ${JSON.stringify(q4)}\n                       q8 ${JSON.stringify(q8)}\n`)
   })
 
   it('measures speed at a context depth with llama-bench names, next to the unchanged depth-0 record', async () => {
