@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
+import {klDivergence, logSumExp} from '../../src/lib/bench/index.js'
 import {openBenchModel, type BenchModel} from '../../src/lib/engine/index.js'
 
 const modelPath = inject('tinyModelPath')
@@ -88,6 +89,45 @@ describe('openBenchModel (real llama.cpp, tiny synthetic model)', () => {
     expect(compared).toBeGreaterThan(80)
     expect(mass).toBeLessThanOrEqual(1.0001)
     await llama.dispose()
+  })
+
+  it('measures at a context depth: the depth is filled once, untimed, in a context sized for depth + tests', async () => {
+    const steps: string[] = []
+    const speed = await model.measureSpeed({promptTokens: 16, generateTokens: 4, repetitions: 2, depth: 48, onStep: (step) => steps.push(step)})
+    expect(steps).toEqual(['warm-up', 'depth 48', 'pp16 1/2', 'tg4 1/2', 'ttft 1/2', 'pp16 2/2', 'tg4 2/2', 'ttft 2/2'])
+    expect(speed.contextSize).toBeGreaterThanOrEqual(48 + 16 + 4)
+    for (const value of [...speed.promptTokensPerSecond, ...speed.generateTokensPerSecond]) expect(value).toBeGreaterThan(0)
+  })
+
+  it('reports full-vocabulary next-token logits at every position, window by window, matching loglik scoring', async () => {
+    const text = 'Assessment: community-acquired pneumonia. Plan: amoxicillin 1 g three times daily.'
+    const tokens = model.tokenize(text)
+    const collect = async (windowTokens?: number): Promise<Float32Array[]> => {
+      const all: Float32Array[] = []
+      const count = await model.nextTokenLogits(tokens, {windowTokens, onLogits: (position, logits) => void all.push(logits.slice())})
+      expect(count).toBe(all.length)
+      return all
+    }
+
+    const whole = await collect()
+    // No BOS on this model: every token but the first is predicted once.
+    expect(whole).toHaveLength(tokens.length - 1)
+    for (const logits of whole) expect(logits).toHaveLength(512)
+    // The same distributions again (deterministic, the sequence is cleared), and the prediction of the last token is
+    // the log-likelihood loglik scoring gives it.
+    const again = await collect()
+    for (const [position, logits] of whole.entries()) expect(klDivergence(logits, again[position])).toBeCloseTo(0, 9)
+    const last = whole.at(-1)!
+    const head = model.tokenize(text.slice(0, -1))
+    expect(head).toEqual(tokens.slice(0, -1))
+    const {scores} = await model.scoreChoices(text.slice(0, -1), ['.'])
+    expect(scores[0].tokens).toBe(1)
+    expect(last[tokens.at(-1)!] - logSumExp(last)).toBeCloseTo(scores[0].logprob, 3)
+
+    // Windows of 8 tokens: each starts from an empty context, so 7 predictions per full window.
+    const windowed = await collect(8)
+    expect(windowed).toHaveLength(tokens.length - Math.ceil(tokens.length / 8))
+    expect(klDivergence(windowed[0], whole[0])).toBeCloseTo(0, 9)
   })
 
   it('cuts a context longer than the model context from the left, as lm-eval does', async () => {

@@ -59,10 +59,12 @@ export function parseBenchRecords(text: string, source: string): BenchRecord[] {
   return records
 }
 
-const shotsOf = (record: BenchRecord): number => (record.kind === 'speed' ? 0 : ((record.settings as {shots?: number} | undefined)?.shots ?? 0))
+const shotsOf = (record: BenchRecord): number => (record.kind === 'speed' || record.kind === 'quality' ? 0 : ((record.settings as {shots?: number} | undefined)?.shots ?? 0))
+// A speed record at a context depth (llama-bench -d) is compared with the other run's record at the same depth.
+const depthOf = (record: BenchRecord): string => (record.kind === 'speed' && record.settings?.depth ? ` @ d${record.settings.depth}` : '')
 // Few-shot and adapter figures are other figures: a 3-shot record is compared with the other run's 3-shot record.
 const loraOf = (record: BenchRecord): string => (record.lora ? ` +lora ${record.lora.map(({sha256, scale}) => `${sha256.slice(0, 8)}:${scale}`).join(',')}` : '')
-const keyOf = (record: BenchRecord): string => `${record.model.id}${loraOf(record)} ${record.quant} ${record.task}${shotsOf(record) > 0 ? ` ${shotsOf(record)}-shot` : ''}`
+const keyOf = (record: BenchRecord): string => `${record.model.id}${loraOf(record)} ${record.quant} ${record.task}${shotsOf(record) > 0 ? ` ${shotsOf(record)}-shot` : ''}${depthOf(record)}`
 
 interface Figure {
   metric: string
@@ -98,6 +100,14 @@ function figuresOf(record: BenchRecord): Figure[] {
         .filter(([, figures]) => figures.detector === 'rule')
         .map(([category, figures]) => ({metric: `${category} recall`, value: figures.strict.recall, higherIsBetter: true, judged: true}))
       return [...recalls, {metric: 'rule leakage', value: record.deid.leakage.rule, higherIsBetter: false, judged: false}]
+    }
+
+    case 'quality': {
+      // Informational: the same files give the same figures; a change says the engine changed, not a regression.
+      return [
+        {metric: 'KLD nats', value: record.quality.kld.mean, higherIsBetter: false, judged: false},
+        {metric: 'top-1 agreement', value: record.quality.top1.rate, higherIsBetter: true, judged: false},
+      ]
     }
 
     case 'vqa': {

@@ -1,6 +1,27 @@
 import {execFile} from 'node:child_process'
 
-import {EngineError, InterruptedError} from '../errors/index.js'
+import {EngineError, InterruptedError, UsageError} from '../errors/index.js'
+
+/**
+ * llama-bench's name of a test (tools/llama-bench/llama-bench.cpp): `pp512`, `tg128`, and at a context depth
+ * (`-d`) the same with ` @ d<depth>` appended (`pp512 @ d4096`); depth 0 adds nothing.
+ */
+export function llamaBenchTestName(test: 'pp' | 'tg', tokens: number, depth = 0): string {
+  return `${test}${tokens}${depth > 0 ? ` @ d${depth}` : ''}`
+}
+
+/** Parses `--depth D1,D2` (llama-bench `-d`): distinct whole numbers ≥ 0, in the order given. */
+export function parseDepths(spec: string): number[] {
+  const parts = spec.split(',').map((part) => part.trim()).filter(Boolean)
+  if (parts.length === 0) throw new UsageError('--depth is empty', {hint: 'Pass context depths in tokens, e.g. --depth 0,4096.'}, 'E_DEPTH')
+  for (const part of parts) {
+    if (!/^\d+$/.test(part) || !Number.isSafeInteger(Number(part))) {
+      throw new UsageError(`--depth '${part}' is not a whole number of tokens`, {hint: 'Pass context depths in tokens, e.g. --depth 0,4096.'}, 'E_DEPTH')
+    }
+  }
+
+  return [...new Set(parts.map(Number))]
+}
 
 /** One run of llama.cpp's `llama-bench -o json`: the pp and tg throughput of its tests and the threads it used. */
 export interface LlamaBenchFigures {
@@ -52,6 +73,8 @@ export interface RunLlamaBenchOptions {
   generateTokens?: number
   /** `-t`. */
   threads: number
+  /** `-d`: context depth of the tests; default 0 (then `-d` is not passed, for llama-bench builds older than it). */
+  depth?: number
   /** `-r`; default 1 (one repetition per interleaved round). */
   repetitions?: number
   /** Kills llama-bench; the call then rejects with an InterruptedError. */
@@ -60,9 +83,10 @@ export interface RunLlamaBenchOptions {
   timeoutMs?: number
 }
 
-/** Runs `llama-bench -m MODEL -p P -n N -t T -r R -o json` on the CPU and returns its figures. */
+/** Runs `llama-bench -m MODEL -p P -n N [-d D] -t T -r R -o json` on the CPU and returns its figures. */
 export async function runLlamaBench(options: RunLlamaBenchOptions): Promise<LlamaBenchFigures> {
   const args = ['-m', options.modelPath, '-p', String(options.promptTokens ?? 512), '-n', String(options.generateTokens ?? 128)]
+  if (options.depth) args.push('-d', String(options.depth))
   args.push('-t', String(options.threads), '-r', String(options.repetitions ?? 1), '-ngl', '0', '-o', 'json')
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(options.path, args, {maxBuffer: 16 * 2 ** 20, timeout: options.timeoutMs ?? 30 * 60_000, signal: options.signal}, (error, out, err) => {

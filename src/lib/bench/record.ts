@@ -74,11 +74,16 @@ export interface SpeedRecord extends BenchRecordBase {
     generateThreads?: number
     /** Busy child processes `--busy-cores` kept running during the measurement (a benchmarking aid). */
     busyCores?: number
+    /**
+     * llama-bench `-d`: tokens the context held before each pp, tg and first-token test (filled untimed); absent for
+     * depth 0. The test names then end in ` @ d<depth>` (`pp512 @ d4096`).
+     */
+    depth?: number
   }
   speed: {
-    /** `pp512`: prompt processing, tokens per second over the repetitions. */
+    /** `pp512` (`pp512 @ d4096` at a depth): prompt processing, tokens per second over the repetitions. */
     pp: {name: string; tokens: number; tokensPerSecond: Summary}
-    /** `tg128`: token generation, tokens per second over the repetitions. */
+    /** `tg128` (`tg128 @ d4096` at a depth): token generation, tokens per second over the repetitions. */
     tg: {name: string; tokens: number; tokensPerSecond: Summary}
     /** Time from submitting a `pp`-sized prompt to the first sampled token. */
     timeToFirstTokenMs: Summary
@@ -168,8 +173,29 @@ export interface VqaRecord extends BenchRecordBase {
   files: string[]
 }
 
+/**
+ * Quantization damage (llama-perplexity `--kl-divergence` style): next-token distributions of this model against a
+ * reference (F16 or q16 of the same weights) at every position of a clinical text, by the same engine.
+ */
+export interface QualityRecord extends BenchRecordBase {
+  kind: 'quality'
+  task: 'quality'
+  quality: {
+    /** The model the distributions are compared against. */
+    reference: {id: string; sha256: string; fileType: string}
+    /** `builtin` (the project's own clinical notes) or the `--text` file's base name. */
+    text: string
+    /** Next-token distributions compared. */
+    positions: number
+    /** Mean KL(reference ‖ this model) in nats, with a 95% interval (mean ± 1.96·sd/√N, low end at least 0). */
+    kld: {mean: number; low: number; high: number}
+    /** Share of positions where the two models' most likely next token is the same, with a 95% Wilson interval. */
+    top1: {rate: number; low: number; high: number}
+  }
+}
+
 /** One NDJSON line of `jsl-med bench`. */
-export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | SpeedRecord | VqaRecord
+export type BenchRecord = AccuracyRecord | DeidRecord | NerRecord | QualityRecord | SpeedRecord | VqaRecord
 
 /** A LoRA adapter a record's model ran with: the path as given, its scale and sha256. */
 export interface LoraIdentity {

@@ -1,4 +1,4 @@
-import {parseTasks, regressionError, type BenchRecord, type BenchTaskName, type Comparison} from '../bench/index.js'
+import {parseDepths, parseTasks, regressionError, type BenchRecord, type BenchTaskName, type Comparison} from '../bench/index.js'
 import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
 import {compareBenchFiles, datasetTasks, fetchDatasets, prepareBench, runBench} from '../use-cases/index.js'
 import {createDownloadProgress} from './download-progress.js'
@@ -28,6 +28,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
+  const depths = parseDepths(flags.depth)
   const dataDir = await benchDataDir(flags, tasks, logger)
   const progress = createStepProgress('bench', {quiet: flags.quiet})
   const output = context.json ? undefined : await openOutput(flags.output)
@@ -35,11 +36,13 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   let interrupt: ReturnType<typeof trapInterrupt> | undefined
   try {
     progress.step('preparing')
-    const {models, threads} = await prepareBench({
+    const {models, threads, reference} = await prepareBench({
       models: flags.model,
       synthetic: flags.synthetic,
       quants: flags.quant,
       threads: flags.threads,
+      quality: tasks.includes('quality'),
+      reference: flags.reference,
       cacheDir: context.cacheDir,
       onSynthesize: (spec, written, total) => {
         progress.step(`writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`)
@@ -58,6 +61,9 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       busyCores: flags['busy-cores'],
       promptTokens: flags['prompt-tokens'],
       generateTokens: flags['gen-tokens'],
+      depths,
+      reference,
+      qualityText: flags.text,
       seed: flags.seed,
       dataDir,
       limit: flags.limit,

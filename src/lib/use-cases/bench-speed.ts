@@ -1,6 +1,7 @@
 import {loadavg} from 'node:os'
 
 import {
+  llamaBenchTestName,
   median,
   ratioOfMedians,
   runInterleaved,
@@ -11,7 +12,7 @@ import {
   type SpeedRecord,
   type SpeedRound,
 } from '../bench/index.js'
-import {chooseThreads, describeThreadChoice, type CpuLimits} from '../cpu/index.js'
+import {chooseThreads, describeThreadChoice, threadCeiling, type CpuLimits} from '../cpu/index.js'
 import type {BenchModel, BenchModelInfo, SpeedMeasurement} from '../engine/index.js'
 
 /**
@@ -79,6 +80,37 @@ export async function chooseGenerateThreads(model: BenchModel, threads: number, 
   return {generateThreads: 1, reason: `generation at 1 thread: ${atOne.toFixed(0)} vs ${atN.toFixed(0)} t/s at ${threads} in a short probe (llama.cpp without OpenMP)`}
 }
 
+/** Options of {@link benchSpeed}: what {@link measureSpeedRecord} takes, less the threads it chooses. */
+export interface BenchSpeedOptions extends Omit<MeasureSpeedRecordOptions, 'depth' | 'generateThreads' | 'threadChoice' | 'threads'> {
+  cpu: CpuLimits
+  /** Cores free before the model loaded (see measureFreeCores); undefined when the threads are forced. */
+  freeCores?: number
+  /** `--threads`, for both tests. */
+  forcedThreads?: number
+  /** Context depths, one record each (llama-bench `-d`); default `[0]`. */
+  depths?: readonly number[]
+  /** Where the thread choice is logged (debug). */
+  logger?: (message: string) => void
+}
+
+/**
+ * The speed records of one loaded model: chooses the threads once (see {@link chooseSpeedThreads},
+ * {@link choosePromptThreads} and {@link chooseGenerateThreads}), then measures each depth in turn.
+ */
+export async function benchSpeed(options: BenchSpeedOptions): Promise<SpeedRecord[]> {
+  const {model, seed, signal} = options
+  const {threads, reason: threadReason} = chooseSpeedThreads(options.cpu, model.info, options.freeCores, options.forcedThreads)
+  options.onStep?.('choosing threads')
+  const probe = {forced: options.forcedThreads, seed, signal}
+  const {promptThreads, reason: promptReason} = await choosePromptThreads(model, threads, threadCeiling(options.cpu), probe)
+  const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, probe)
+  const threadChoice = [threadReason, promptReason, generateReason].filter(Boolean).join('; ')
+  options.logger?.(`${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${threadChoice}`)
+  const records: SpeedRecord[] = []
+  for (const depth of options.depths ?? [0]) records.push(await measureSpeedRecord({...options, threads: promptThreads, generateThreads, threadChoice, depth}))
+  return records
+}
+
 /** Options of {@link measureSpeedRecord}. */
 export interface MeasureSpeedRecordOptions {
   model: BenchModel
@@ -91,6 +123,11 @@ export interface MeasureSpeedRecordOptions {
   threadChoice: string
   promptTokens?: number
   generateTokens?: number
+  /**
+   * llama-bench `-d`: tokens in the context before each test (filled untimed); default 0, whose record is the plain
+   * pp/tg one. Otherwise the record has `settings.depth` and llama-bench's names (`pp512 @ d4096`).
+   */
+  depth?: number
   /** Rounds (llama-bench `-r`); default 5. */
   repetitions?: number
   warmup?: boolean
@@ -115,6 +152,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
   const repetitions = options.repetitions ?? 5
   const warmup = options.warmup ?? true
   const runLlamaBench = options.runLlamaBench ?? runDefaultLlamaBench
+  const depth = options.depth ?? 0
   const started = performance.now()
   const measurements: SpeedMeasurement[] = []
   const baselines: LlamaBenchFigures[] = []
@@ -129,6 +167,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
           warmup: warmup && round === 1,
           threads,
           generateThreads: options.generateThreads,
+          ...(depth > 0 ? {depth} : {}),
           seed,
           signal,
           onStep: (text) => step(`round ${round}/${repetitions}: ${text}`),
@@ -143,7 +182,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
       name: 'llama-bench',
       run: async (round: number) => {
         step(`round ${round}/${repetitions}: llama-bench`)
-        const figures = await runLlamaBench({path, modelPath: model.info.modelPath, promptTokens: options.promptTokens, generateTokens: options.generateTokens, threads, signal})
+        const figures = await runLlamaBench({path, modelPath: model.info.modelPath, promptTokens: options.promptTokens, generateTokens: options.generateTokens, ...(depth > 0 ? {depth} : {}), threads, signal})
         baselines.push(figures)
       },
     })
@@ -177,10 +216,11 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
       ...(options.generateThreads !== undefined && options.generateThreads !== threads ? {generateThreads: options.generateThreads} : {}),
       threadChoice: options.threadChoice,
       ...(options.busyCores ? {busyCores: options.busyCores} : {}),
+      ...(depth > 0 ? {depth} : {}),
     },
     speed: {
-      pp: {name: `pp${measurement.promptTokens}`, tokens: measurement.promptTokens, tokensPerSecond: summarize(measurement.promptTokensPerSecond)},
-      tg: {name: `tg${measurement.generateTokens}`, tokens: measurement.generateTokens, tokensPerSecond: summarize(measurement.generateTokensPerSecond)},
+      pp: {name: llamaBenchTestName('pp', measurement.promptTokens, depth), tokens: measurement.promptTokens, tokensPerSecond: summarize(measurement.promptTokensPerSecond)},
+      tg: {name: llamaBenchTestName('tg', measurement.generateTokens, depth), tokens: measurement.generateTokens, tokensPerSecond: summarize(measurement.generateTokensPerSecond)},
       timeToFirstTokenMs: summarize(measurement.timeToFirstTokenMs),
       peakRssBytes: measurement.peakRssBytes,
       loadMs: model.info.loadMs,

@@ -30,3 +30,5 @@ export {CHAT_EVIDENCE_SYSTEM_PROMPT, CHAT_SYSTEM_PROMPT, createChatSession, open
 export type {ChatReply, ChatSession, ChatSessionOptions, OpenChatEngineOptions} from './rag/chat.js'
 export {mergeShardFiles} from './shard/merge-shards.js'
 export type {MergeShardFilesOptions, MergeShardFilesResult} from './shard/merge-shards.js'
+export {measureQualityRecord, prepareQualityReference} from './quality/bench.js'
+export type {MeasureQualityRecordOptions, PrepareQualityReferenceOptions, QualityReference} from './quality/bench.js'

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {compareRecords, parseBenchRecords, parseQuants, resolveBenchModels, type BenchModelSpec, type Comparison} from '../bench/index.js'
+import {compareRecords, ensureSyntheticModel, parseBenchRecords, parseQuants, resolveBenchModels, resolveModelReference, type BenchModelSpec, type Comparison} from '../bench/index.js'
 import {detectPhysicalCores} from '../cpu/index.js'
 import {InputError, UsageError} from '../errors/index.js'
 import {resolveModelPath} from '../store/index.js'
@@ -22,6 +22,13 @@ export interface PrepareBenchOptions {
   cacheDir: string
   /** Progress of writing a synthetic model. */
   onSynthesize?: (spec: BenchModelSpec, writtenBytes: number, totalBytes: number) => void
+  /**
+   * Whether `quality` runs: its reference is then `reference`, else the synthetic shape's q16 (written if missing).
+   * Default false.
+   */
+  quality?: boolean
+  /** `--reference`: the model `quality` compares with, as `models` names them. */
+  reference?: string
 }
 
 /** What a bench run measures: the models, and the threads it measures them at when they are forced. */
@@ -29,6 +36,8 @@ export interface PreparedBench {
   models: BenchModelSpec[]
   /** The checked `--threads`; undefined when the run chooses them. */
   threads?: number
+  /** The reference of `quality`, when it runs and one is known. */
+  reference?: BenchModelSpec
 }
 
 /**
@@ -42,6 +51,7 @@ export async function prepareBench(options: PrepareBenchOptions): Promise<Prepar
     throw new UsageError(`--threads ${threads} is more than this machine's ${physicalCores} physical cores`, {hint: 'More threads than cores makes llama.cpp far slower and the figures meaningless; use --threads ' + physicalCores + ' or fewer.'}, 'E_THREADS')
   }
 
+  if (options.reference && !options.quality) throw new UsageError('--reference applies to --tasks quality', {hint: 'Add quality to --tasks, or leave --reference out.'}, 'E_REFERENCE')
   const models = await resolveBenchModels({
     models: options.models,
     synthetic: options.synthetic,
@@ -51,7 +61,16 @@ export async function prepareBench(options: PrepareBenchOptions): Promise<Prepar
     resolver: async (reference) => resolveModelPath(reference, {env: options.env}),
     onSynthesize: options.onSynthesize,
   })
-  return {models, threads}
+  return {models, threads, reference: options.quality ? await resolveReference(options) : undefined}
+}
+
+/** `--reference` (resolved like `--model`), else the q16 of the same random weights as the synthetic models. */
+async function resolveReference(options: PrepareBenchOptions): Promise<BenchModelSpec | undefined> {
+  if (options.reference) return resolveModelReference(options.reference, async (reference) => resolveModelPath(reference, {env: options.env}))
+  if (!options.synthetic) return undefined
+  const pending: BenchModelSpec = {id: `synthetic:${options.synthetic}`, path: '', quant: 'q16', synthetic: true, shape: options.synthetic}
+  const onProgress = options.onSynthesize && ((written: number, total: number) => options.onSynthesize!(pending, written, total))
+  return (await ensureSyntheticModel({cacheDir: join(options.cacheDir, 'synthetic'), shape: options.synthetic, quant: 'q16', onProgress})).spec
 }
 
 /** `bench --compare A B`: reads both result files and compares them, record by record. */

@@ -41,7 +41,8 @@ import {
 import {measureFreeCores, readCpuLimits, startBusyCores, threadCeiling, type BusyCores} from '../cpu/index.js'
 import {benchDeid, loadDeidCorpus} from './deid/bench.js'
 import {benchVqaRad, loadVqaCorpus} from './vqa/bench.js'
-import {chooseGenerateThreads, choosePromptThreads, chooseSpeedThreads, measureSpeedRecord, type MeasureSpeedRecordOptions} from './bench-speed.js'
+import {loadQualityInput, measureQualityRecord, prepareQualityReference, type QualityReference} from './quality/bench.js'
+import {benchSpeed, type MeasureSpeedRecordOptions} from './bench-speed.js'
 
 /** Options of {@link runBench}. Defaults are llama-bench's for speed and lm-evaluation-harness's for accuracy. */
 export interface RunBenchOptions {
@@ -66,6 +67,12 @@ export interface RunBenchOptions {
   promptTokens?: number
   /** Default 128 (`tg128`). */
   generateTokens?: number
+  /** Context depths of the speed tests (llama-bench `-d`), a record each; default `[0]` (the plain pp/tg record). */
+  depths?: readonly number[]
+  /** What `quality` compares every other model with (an F16/q16 of the same weights); required by that task. */
+  reference?: BenchModelSpec
+  /** The text `quality` runs over; default the built-in clinical notes. */
+  qualityText?: string
   /** Seed of random prompt tokens and of sampling; default 1. */
   seed?: number
   /** Folder laid out like data/bench; required by accuracy and NER tasks. */
@@ -155,6 +162,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
 
   const deidCorpus = deidTasks.length > 0 ? await loadDeidCorpus(options.dataDir!, {limit: options.limit, seed: options.seed}) : undefined
   const vqaCorpus = options.tasks.includes('vqa-rad') ? await loadVqaCorpus(options.dataDir!, {limit: options.limit, modelPaths: options.models.map(({path}) => path), mmproj: options.mmproj}) : undefined
+  const qualityText = options.tasks.includes('quality') ? await loadQualityInput(options.reference, options.qualityText) : undefined
   const openModel = options.openBenchModel ?? openDefaultBenchModel
   const createEngine = options.createEngine ?? createDefaultEngine
   const records: BenchRecord[] = []
@@ -166,7 +174,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
   const cpu = await readCpuLimits()
   const loadThreads = options.threads ?? threadCeiling(cpu)
   let busy: BusyCores | undefined
+  let reference: QualityReference | undefined
   try {
+    const {gpu, contextSize, verbose, signal, cacheDir} = options
+    const openReference = async (modelPath: string): Promise<BenchModel> => openModel({modelPath, threads: loadThreads, gpu, contextSize, logger, verbose, signal})
+    if (qualityText) reference = await prepareQualityReference({spec: options.reference!, text: qualityText, openModel: openReference, cacheDir, signal, onProgress: progress})
+
     if (options.busyCores) progress(`starting ${options.busyCores} busy ${options.busyCores === 1 ? 'core' : 'cores'}`)
     busy = options.busyCores ? await startBusyCores(options.busyCores) : undefined
     const lora = options.lora?.length ? options.lora : undefined
@@ -176,6 +189,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     }
   } finally {
     await busy?.stop()
+    await reference?.dispose()
   }
 
   return records
@@ -233,30 +247,14 @@ export async function runBench(options: RunBenchOptions): Promise<BenchRecord[]>
     try {
       base = await buildRecordBase({spec, identity, info: model.info, jslMedVersion: options.jslMedVersion, runId, seed, threads: loadThreads, lora: loraIdentities})
       if (options.tasks.includes('speed')) {
-        const {threads, reason: threadReason} = chooseSpeedThreads(cpu, model.info, freeCores, options.threads)
-        progress(`${label}: choosing threads`)
-        const probeOptions = {forced: options.threads, seed, signal: options.signal}
-        const {promptThreads, reason: promptReason} = await choosePromptThreads(model, threads, loadThreads, probeOptions)
-        const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, probeOptions)
-        const reason = [threadReason, promptReason, generateReason].filter(Boolean).join('; ')
-        logger('debug', `bench ${label}: ${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${reason}`)
-        await emit(await measureSpeedRecord({
-          model,
-          base,
-          threads: promptThreads,
-          generateThreads,
-          threadChoice: reason,
-          promptTokens: options.promptTokens,
-          generateTokens: options.generateTokens,
-          repetitions: options.repetitions,
-          warmup: options.warmup,
-          seed,
-          llamaBench: options.llamaBench,
-          busyCores: options.busyCores,
-          signal: options.signal,
-          onStep: (step) => progress(`${label}: ${step}`),
-          runLlamaBench: options.runLlamaBench,
-        }))
+        const {promptTokens, generateTokens, repetitions, warmup, llamaBench, busyCores, depths, signal, runLlamaBench, threads: forcedThreads} = options
+        const speed = {promptTokens, generateTokens, repetitions, warmup, llamaBench, busyCores, depths, signal, runLlamaBench, seed, forcedThreads, model, base, cpu, freeCores}
+        for (const record of await benchSpeed({...speed, onStep: (step) => progress(`${label}: ${step}`), logger: (text) => logger('debug', `bench ${label}: ${text}`)})) await emit(record)
+      }
+
+      // A LoRA run is not the quantization the reference stands for; the reference is not compared with itself.
+      if (reference && !lora && spec.path !== reference.path) {
+        await emit(await measureQualityRecord({model, reference, base, signal: options.signal, onProgress: (text) => progress(`${label}: ${text}`)}))
       }
 
       if (scoring === 'loglik') await scoreAccuracyTasks({mode: 'loglik', scorer: model})

@@ -63,6 +63,10 @@ function fakeModel(events: string[]): BenchModel {
     async scoreChoices(_context, continuations) {
       return {scores: continuations.map((_, i) => ({logprob: -i, greedy: i === 0, tokens: 1})), contextTokens: 5, truncated: false}
     },
+    tokenize: (text) => [...text].map((char) => char.charCodeAt(0) % 512),
+    async nextTokenLogits() {
+      return 0
+    },
     async dispose() {
       events.push('dispose model')
     },

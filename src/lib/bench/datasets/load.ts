@@ -12,9 +12,9 @@ export const ACCURACY_TASKS = ['medqa', 'medmcqa', 'pubmedqa', 'mmlu-med'] as co
 export const NER_TASKS = ['ner', 'ner-ncbi'] as const
 /**
  * Every task `bench --tasks` accepts; `deid` runs on a corpus generated from PHI-free clinical dialogues, `vqa-rad`
- * on a vision model (MultiMedEval's VQA-RAD protocol).
+ * on a vision model (MultiMedEval's VQA-RAD protocol), `quality` against a reference model on clinical text.
  */
-export const BENCH_TASKS = ['speed', ...ACCURACY_TASKS, ...NER_TASKS, 'deid', 'vqa-rad'] as const
+export const BENCH_TASKS = ['speed', 'quality', ...ACCURACY_TASKS, ...NER_TASKS, 'deid', 'vqa-rad'] as const
 
 /** A `bench --tasks` entry. */
 export type BenchTaskName = (typeof BENCH_TASKS)[number]

@@ -32,7 +32,7 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
         rows.push(
           [...common, pp.name, `${plusMinus(pp.tokensPerSecond.mean, pp.tokensPerSecond.sd)} t/s`],
           [...common, tg.name, `${plusMinus(tg.tokensPerSecond.mean, tg.tokensPerSecond.sd)} t/s`],
-          [...common, `ttft (${pp.tokens})`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
+          [...common, `ttft (${pp.tokens})${record.settings.depth ? ` @ d${record.settings.depth}` : ''}`, `${plusMinus(timeToFirstTokenMs.mean, timeToFirstTokenMs.sd, 1)} ms, peak RSS ${formatBytes(peakRssBytes, 'binary')}`],
         )
         if (record.baseline && record.ratio) {
           const {baseline, ratio} = record
@@ -57,6 +57,17 @@ export function formatBenchTable(records: readonly BenchRecord[]): string {
           ...common,
           `${record.task} (${record.settings.shots ?? 0}-shot)`,
           `F1 ${strict.f1.toFixed(3)} (P ${strict.precision.toFixed(3)} R ${strict.recall.toFixed(3)}), overlap F1 ${overlap.f1.toFixed(3)}, N=${documents} docs${failedDocuments > 0 ? ` (${failedDocuments} failed: too long or not JSON)` : ''}`,
+        ])
+        break
+      }
+
+      case 'quality': {
+        const {reference, text, positions, kld, top1} = record.quality
+        const nats = (value: number): string => value.toPrecision(3)
+        rows.push([
+          ...common,
+          `quality vs ${reference.fileType} (${text})`,
+          `KLD ${nats(kld.mean)} [${nats(kld.low)}–${nats(kld.high)}] nats, top-1 ${percent(top1.rate)} [${percent(top1.low)}–${percent(top1.high)}], N=${positions}`,
         ])
         break
       }

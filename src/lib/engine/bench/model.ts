@@ -1,9 +1,10 @@
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from 'node-llama-cpp'
 
 import {EngineError, InterruptedError, UsageError} from '../../errors/index.js'
-import type {BenchModel, BenchModelInfo, BenchModelOptions, ChoiceScore, ChoiceScores, SpeedMeasurement, SpeedOptions} from './types.js'
+import type {BenchModel, BenchModelInfo, BenchModelOptions, ChoiceScore, ChoiceScores, NextTokenLogitsOptions, SpeedMeasurement, SpeedOptions} from './types.js'
 import {loadLlamaModel, translateLlamaError} from '../llama/loader.js'
 import {createContextWithLora} from '../llama/lora.js'
+import {evaluateNextTokenLogits} from './logits.js'
 import {DEFAULT_MAX_CONTEXT} from '../defaults.js'
 
 // llama-bench runs pp512 as one n_ubatch of 512 (n_batch 2048); node-llama-cpp sets n_ubatch = n_batch, so 512 matches.
@@ -80,9 +81,12 @@ class LlamaBenchModel implements BenchModel {
     const {promptTokens = 512, generateTokens = 128, repetitions = 5, warmup = true, seed = 1, signal, onStep = () => {}} = options
     const threads = options.threads ?? this.options.threads
     const generateThreads = options.generateThreads ?? threads
+    const depth = options.depth ?? 0
     for (const [name, value] of Object.entries({promptTokens, generateTokens, repetitions, threads, generateThreads})) {
       if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer, got ${value}`)
     }
+
+    if (!Number.isInteger(depth) || depth < 0) throw new UsageError(`depth must be a whole number of tokens, got ${depth}`)
 
     let peakRssBytes = process.memoryUsage.rss()
     const sampleRss = (): void => {
@@ -104,16 +108,25 @@ class LlamaBenchModel implements BenchModel {
     if (Math.max(threads, generateThreads) > this.options.threads) throw new UsageError(`threads ${Math.max(threads, generateThreads)} is more than the ${this.options.threads} the model was loaded with`)
     // Different counts for pp and tg: the context may use the larger, and llama.maxThreads (read per decode) sets each.
     const split = generateThreads !== threads
-    const context = await this.createContext(promptTokens + generateTokens, SPEED_BATCH_SIZE, split ? {ideal: Math.max(threads, generateThreads), min: 1} : threads)
+    // llama-bench sizes n_ctx = n_prompt + n_gen + n_depth.
+    const context = await this.createContext(depth + promptTokens + generateTokens, SPEED_BATCH_SIZE, split ? {ideal: Math.max(threads, generateThreads), min: 1} : threads)
     const useThreads = (count: number): void => {
       if (split) this.llama.maxThreads = count
     }
     const sequence = context.getSequence()
+    // Tokens every test starts from: 0 until the depth is filled, then `depth` (the rest is erased before each test,
+    // which leaves the KV cache as llama-bench's restored depth state does).
+    let kept = 0
+    const rewind = async (): Promise<void> => {
+      if (kept === 0) await sequence.clearHistory()
+      else if (sequence.nextTokenIndex > kept) await sequence.eraseContextTokenRanges([{start: kept, end: sequence.nextTokenIndex}])
+    }
+
     sampleRss()
     try {
       const runPrompt = async (tokens: Token[]): Promise<number> => {
         useThreads(threads)
-        await sequence.clearHistory()
+        await rewind()
         const t0 = performance.now()
         await sequence.evaluateWithoutGeneratingNewTokens(tokens)
         return performance.now() - t0
@@ -121,7 +134,7 @@ class LlamaBenchModel implements BenchModel {
 
       const runGeneration = async (count: number): Promise<number> => {
         useThreads(generateThreads)
-        await sequence.clearHistory()
+        await rewind()
         let token = firstToken()
         const t0 = performance.now()
         // One decode per token and no sampler, like llama-bench's test_gen: EOS cannot end it early.
@@ -135,7 +148,7 @@ class LlamaBenchModel implements BenchModel {
 
       const runFirstToken = async (tokens: Token[]): Promise<number> => {
         useThreads(threads)
-        await sequence.clearHistory()
+        await rewind()
         const t0 = performance.now()
         const generator = sequence.evaluate(tokens, {temperature: 0, yieldEogToken: true})
         await generator.next()
@@ -148,6 +161,15 @@ class LlamaBenchModel implements BenchModel {
         onStep('warm-up')
         await runPrompt(promptOf(promptTokens))
         await runGeneration(1)
+        sampleRss()
+      }
+
+      if (depth > 0) {
+        onStep(`depth ${depth}`)
+        useThreads(threads)
+        await sequence.clearHistory()
+        await sequence.evaluateWithoutGeneratingNewTokens(promptOf(depth))
+        kept = depth
         sampleRss()
       }
 
@@ -247,6 +269,16 @@ class LlamaBenchModel implements BenchModel {
     }
   }
 
+  tokenize(text: string): Token[] {
+    return text ? this.model.tokenize(text) : []
+  }
+
+  async nextTokenLogits(tokens: readonly number[], options: NextTokenLogitsOptions): Promise<number> {
+    const {sequence} = await this.scoringSequence()
+    const bos = this.info.addBos && this.model.tokens.bos !== null ? [this.model.tokens.bos] : []
+    return evaluateNextTokenLogits(sequence, {tokens, bos, vocabSize: this.info.vocabSize, ...options})
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return
     this.disposed = true
@@ -254,10 +286,6 @@ class LlamaBenchModel implements BenchModel {
     await scoring?.context.dispose()
     await this.model.dispose()
     await this.releaseLlama()
-  }
-
-  private tokenize(text: string): Token[] {
-    return text ? this.model.tokenize(text) : []
   }
 
   private scoringSequence(): Promise<{context: LlamaContext; sequence: LlamaContextSequence}> {

@@ -68,6 +68,11 @@ export interface SpeedOptions {
   threads?: number
   /** Threads of the tg test (and the first token's decode) when they differ from `threads`; default `threads`. */
   generateThreads?: number
+  /**
+   * llama-bench `-d`: before every pp, tg and first-token test the context already holds this many random tokens,
+   * evaluated once per call and untimed (llama-bench restores the same state per repetition); default 0.
+   */
+  depth?: number
   /** Stops between steps; the call then rejects with an InterruptedError. */
   signal?: AbortSignal
   /** Called before each step, e.g. `pp 2/5`, for progress on stderr. */
@@ -86,7 +91,7 @@ export interface SpeedMeasurement {
   timeToFirstTokenMs: number[]
   /** The highest resident set size of this process sampled during the measurement. */
   peakRssBytes: number
-  /** Context size the speed tests ran in (prompt + generated tokens, padded by node-llama-cpp). */
+  /** Context size the speed tests ran in (depth + prompt + generated tokens, padded by node-llama-cpp). */
   contextSize: number
   /** Logical batch size (llama.cpp n_batch = n_ubatch). */
   batchSize: number
@@ -113,6 +118,22 @@ export interface ChoiceScores {
   truncated: boolean
 }
 
+/** Options of {@link BenchModel.nextTokenLogits}. */
+export interface NextTokenLogitsOptions {
+  /**
+   * Longest run of tokens evaluated in one context: longer inputs are cut into windows, each evaluated from an empty
+   * context (llama-perplexity's chunks); default 512 (its `-c`), at most the scoring context.
+   */
+  windowTokens?: number
+  /** Stops between batches; the call then rejects with an InterruptedError. */
+  signal?: AbortSignal
+  /**
+   * Receives the raw logits over the whole vocabulary (indexed by token id) of the distribution that predicts
+   * `tokens[position + 1]`, in position order. The array is the callee's: copy it to keep it.
+   */
+  onLogits: (position: number, logits: Float32Array) => Promise<void> | void
+}
+
 /**
  * A model loaded for benchmarking: llama-bench-style speed tests and lm-evaluation-harness-style
  * log-likelihood scoring over one loaded model.
@@ -130,6 +151,14 @@ export interface BenchModel {
    * continuation is what the longer one adds; trailing spaces of the context move to the continuation.
    */
   scoreChoices(context: string, continuations: readonly string[], signal?: AbortSignal): Promise<ChoiceScores>
+  /** Token ids of a text, without BOS (the model's own tokenizer). */
+  tokenize(text: string): number[]
+  /**
+   * The next-token logits after every token of `tokens` that has a successor in its window: windows of at most
+   * `windowTokens`, each from an empty context and BOS first when the model adds one (so BOS predicts the window's
+   * first token). Returns how many positions were reported.
+   */
+  nextTokenLogits(tokens: readonly number[], options: NextTokenLogitsOptions): Promise<number>
   /** Frees the model and its contexts; idempotent. */
   dispose(): Promise<void>
 }

@@ -49,9 +49,9 @@ export interface FetchDatasetsResult {
   files: FetchedDatasetFile[]
 }
 
-/** The tasks that read a dataset (all but `speed`). */
+/** The tasks that read a dataset (all but `speed`, and `quality`, whose text is built in or `--text`). */
 export function datasetTasks(tasks: readonly BenchTaskName[]): BenchTaskName[] {
-  return tasks.filter((task) => task !== 'speed')
+  return tasks.filter((task) => task !== 'speed' && task !== 'quality')
 }
 
 const exists = async (path: string): Promise<boolean> =>
