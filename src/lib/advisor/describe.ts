@@ -7,6 +7,11 @@ function formatSpeed(tokensPerSecond: number): string {
   return tokensPerSecond < 100 ? String(Math.round(tokensPerSecond * 10) / 10) : String(Math.round(tokensPerSecond))
 }
 
+/** A KL divergence in nats: three significant digits (they are often far below 0.1). */
+export function formatKld(nats: number): string {
+  return nats === 0 ? '0' : Number(nats.toPrecision(3)).toString()
+}
+
 /** The display names of the GPU backends. */
 export const BACKEND_NAMES: Record<string, string> = {cuda: 'CUDA', metal: 'Metal', vulkan: 'Vulkan'}
 
@@ -59,6 +64,14 @@ export function renderReason(reason: Reason): string {
       return `memory bandwidth assumed (${(reason.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s), not measured`
     case 'USER_SUPPLIED':
       return reason.note
+    case 'MEASURED':
+      return `measured here by jsl-med bench: ${[
+        reason.tgTokensPerSecond === null ? undefined : `${formatSpeed(reason.tgTokensPerSecond)} tok/s generation`,
+        reason.kldMean === null ? undefined : `KLD ${formatKld(reason.kldMean)} nats`,
+        reason.top1Rate === null ? undefined : `top-1 ${(100 * reason.top1Rate).toFixed(1)}%`,
+      ]
+        .filter(Boolean)
+        .join(', ')}`
   }
 }
 
@@ -68,6 +81,7 @@ const SUMMARY_CODES = new Set<Reason['code']>([
   'PARTIAL_OFFLOAD',
   'FITS_RAM',
   'CPU_SPEED',
+  'MEASURED',
   'DOES_NOT_FIT',
   'WOULD_SPILL',
   'SLOWER_QUANT',
