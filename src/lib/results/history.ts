@@ -59,6 +59,7 @@ export interface History {
   records: unknown[]
   /** Lines that did not parse (a torn write, a hand edit). */
   skipped: number
+  /** The file read (see {@link historyFile}). */
   file: string
 }
 
