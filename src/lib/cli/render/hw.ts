@@ -31,7 +31,7 @@ export function renderHwReport(result: HwResult, options: RenderHwOptions = {}):
   const rows = result.models.map((model) => {
     const r = model.recommendation
     const measuredTg = r.measured?.speed?.tg.tokensPerSecond
-    const speed = measuredTg === undefined ? (r.tokensPerSecond === null ? 'GPU' : `~${formatSpeed(r.tokensPerSecond)}`) : `${formatSpeed(measuredTg)} measured`
+    const speed = measuredTg === undefined ? (r.tokensPerSecond === null ? 'GPU' : `~${formatSpeed(r.tokensPerSecond)}`) : `${formatSpeed(measuredTg)} m`
     return [
       model.userSupplied ? `${model.id} *` : model.id,
       r.quant,
@@ -45,7 +45,7 @@ export function renderHwReport(result: HwResult, options: RenderHwOptions = {}):
   })
   lines.push(...table(['MODEL', 'QUANT', 'GPU LAYERS', 'CONTEXT', 'THREADS', wide ? 'EST. MEMORY' : 'MEMORY', 'FITS', wide ? 'WHY' : 'TOK/S'], rows))
   const notes = [
-    ...(wide ? [] : ['TOK/S: ~ estimated from memory bandwidth, an upper bound; `jsl-med bench` measures it, and then hw cites the newest figure measured here.']),
+    ...(wide ? [] : ['TOK/S: ~ estimated from memory bandwidth, an upper bound; m: measured here (the newest `jsl-med bench` tg figure).']),
     ...(result.models.some((model) => model.userSupplied)
       ? [`* licensed John Snow Labs model, not openly downloadable:${wide ? ' ' : '\n  '}import your copy with \`jsl-med pull ./FILE.gguf --as ID\``]
       : []),
