@@ -7,9 +7,13 @@ function formatSpeed(tokensPerSecond: number): string {
   return tokensPerSecond < 100 ? String(Math.round(tokensPerSecond * 10) / 10) : String(Math.round(tokensPerSecond))
 }
 
-/** A KL divergence in nats: three significant digits (they are often far below 0.1). */
-export function formatKld(nats: number): string {
-  return nats === 0 ? '0' : Number(nats.toPrecision(3)).toString()
+/**
+ * A KL divergence in nats at three significant digits of `scale` (default: itself), so that an interval's ends
+ * print with the decimals of its mean: KLDs of quantizations are often far below 0.01.
+ */
+export function formatKld(nats: number, scale = nats): string {
+  const magnitude = Math.abs(scale) > 0 ? Math.floor(Math.log10(Math.abs(scale))) : 0
+  return nats.toFixed(Math.min(12, Math.max(0, 2 - magnitude)))
 }
 
 /** The display names of the GPU backends. */

@@ -96,7 +96,7 @@ function describeMeasurement(measured: Measurement): string {
     const {kld, top1} = quality
     const percent = (value: number): string => (100 * value).toFixed(1)
     parts.push(
-      `KLD ${formatKld(kld.mean)} [${formatKld(kld.low)}–${formatKld(kld.high)}] nats, top-1 ${percent(top1.rate)}% [${percent(top1.low)}–${percent(top1.high)}] vs ${quality.reference.fileType} over ${quality.positions} positions (${quality.measuredAt.slice(0, 10)})`,
+      `KLD ${formatKld(kld.mean)} [${formatKld(kld.low, kld.mean)}–${formatKld(kld.high, kld.mean)}] nats, top-1 ${percent(top1.rate)}% [${percent(top1.low)}–${percent(top1.high)}] vs ${quality.reference.fileType} over ${quality.positions} positions (${quality.measuredAt.slice(0, 10)})`,
     )
   }
 
