@@ -14,7 +14,9 @@ The memory estimate is weights + KV cache for the context + compute buffers. Wit
 
 The memory bandwidth is measured once, with every core copying at once and the median of several passes, and kept with its date in the cache directory (bandwidth.json), so that the advice, and what \`pull --quant auto\` fetches, stays the same from run to run; it is measured again after 30 days, on another machine, or with --remeasure.
 
-The report fits 80 columns: the machine, then one row per model with its estimated speed. --wide gives each model's reason instead; --json gives everything.
+Every bench run is kept (see \`jsl-med bench --help\`: \`<data dir>/bench/<hardware key>.ndjson\`). When that history holds records of a model's file on this machine (same sha256, same hardware key: CPU, cores, llama.cpp's CPU features, backend and GPUs, RAM, OS, llama.cpp binary), the recommendation says "measured" and cites the newest figures at that quantization: generation and prompt tokens/s from the newest speed record, KL divergence and top-1 agreement from the newest quality record; otherwise it says "estimated". Telling this machine's key loads llama.cpp (about 0.7 s), only when there is a history. With --model the report ends with both the estimated figures and every measured one.
+
+The report fits 80 columns: the machine, then one row per model with its speed (~ estimated, or measured). --wide gives each model's reason instead; --json gives everything.
 
 Licensed John Snow Labs models are listed too: they are not openly downloadable, import your copy with \`jsl-med pull ./FILE.gguf --as ID\`.`
 
@@ -25,6 +27,7 @@ Licensed John Snow Labs models are listed too: they are not openly downloadable,
     {description: 'One model, planning for a 32k-token context', command: '<%= config.bin %> <%= command.id %> --model medgemma-4b --context 32768'},
     {description: 'Exact sizes from a GGUF file on disk', command: '<%= config.bin %> <%= command.id %> --model ./models/medgemma-4b-it-Q4_K_M.gguf'},
     {description: 'An installed model, by the name `jsl-med models` lists', command: '<%= config.bin %> <%= command.id %> --model tiny'},
+    {description: 'Measured here, then advised from the measurement', command: '<%= config.bin %> bench -m model.gguf && <%= config.bin %> <%= command.id %> --model model.gguf'},
   ]
 
   static override enableJsonFlag = true
@@ -46,6 +49,7 @@ Licensed John Snow Labs models are listed too: they are not openly downloadable,
       model: flags.model,
       contextSize: flags.context,
       detect: {loadBackend: flags['load-backend'] ? 'always' : 'auto', remeasureBandwidth: flags.remeasure, logger: (level, message) => logger.log(level, message)},
+      logger: (level, message) => logger.log(level, message),
     })
     if (!this.jsonEnabled()) this.log(renderHwReport(result, {wide: flags.wide}))
     return result

@@ -7,6 +7,15 @@ function formatSpeed(tokensPerSecond: number): string {
   return tokensPerSecond < 100 ? String(Math.round(tokensPerSecond * 10) / 10) : String(Math.round(tokensPerSecond))
 }
 
+/**
+ * A KL divergence in nats at three significant digits of `scale` (default: itself), so that an interval's ends
+ * print with the decimals of its mean: KLDs of quantizations are often far below 0.01.
+ */
+export function formatKld(nats: number, scale = nats): string {
+  const magnitude = Math.abs(scale) > 0 ? Math.floor(Math.log10(Math.abs(scale))) : 0
+  return nats.toFixed(Math.min(12, Math.max(0, 2 - magnitude)))
+}
+
 /** The display names of the GPU backends. */
 export const BACKEND_NAMES: Record<string, string> = {cuda: 'CUDA', metal: 'Metal', vulkan: 'Vulkan'}
 
@@ -59,6 +68,14 @@ export function renderReason(reason: Reason): string {
       return `memory bandwidth assumed (${(reason.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s), not measured`
     case 'USER_SUPPLIED':
       return reason.note
+    case 'MEASURED':
+      return `measured here by jsl-med bench: ${[
+        reason.tgTokensPerSecond === null ? undefined : `${formatSpeed(reason.tgTokensPerSecond)} tok/s generation`,
+        reason.kldMean === null ? undefined : `KLD ${formatKld(reason.kldMean)} nats`,
+        reason.top1Rate === null ? undefined : `top-1 ${(100 * reason.top1Rate).toFixed(1)}%`,
+      ]
+        .filter(Boolean)
+        .join(', ')}`
   }
 }
 
@@ -68,6 +85,7 @@ const SUMMARY_CODES = new Set<Reason['code']>([
   'PARTIAL_OFFLOAD',
   'FITS_RAM',
   'CPU_SPEED',
+  'MEASURED',
   'DOES_NOT_FIT',
   'WOULD_SPILL',
   'SLOWER_QUANT',

@@ -85,6 +85,17 @@ export function recommend(profile: HardwareProfile, model: CatalogModel, options
   reasons.unshift(...chosen.reasons)
   reasons.push(...notes(profile, model, quants, chosen.plan, options))
   const {plan} = chosen
+  const measured = options.measurements?.[plan.quant] ?? null
+  if (measured) {
+    reasons.splice(chosen.reasons.length, 0, {
+      code: 'MEASURED',
+      quant: plan.quant,
+      tgTokensPerSecond: measured.speed ? round1(measured.speed.tg.tokensPerSecond) : null,
+      kldMean: measured.quality?.kld.mean ?? null,
+      top1Rate: measured.quality?.top1.rate ?? null,
+    })
+  }
+
   const estimate: MemoryEstimate = {
     weightsBytes: plan.raw.weightsBytes,
     kvCacheBytes: plan.raw.kvCacheBytes,
@@ -103,6 +114,8 @@ export function recommend(profile: HardwareProfile, model: CatalogModel, options
     threads: profile.cpu.physicalCores,
     estimate,
     tokensPerSecond: plan.gpuLayers === 0 && plan.tokensPerSecond !== null ? round1(plan.tokensPerSecond) : null,
+    source: measured ? 'measured' : 'estimated',
+    measured,
     fits: plan.fits,
     reasons,
   }

@@ -12,6 +12,46 @@ export interface RecommendOptions {
   targetTokensPerSecond?: number
   /** Exact figures from the model's GGUF header (node-llama-cpp's GgufInsights), when the file is on disk. */
   gguf?: GgufFigures
+  /**
+   * What `jsl-med bench` measured on this machine, per quantization whose file it ran (the caller reads the bench
+   * history). The recommended quantization's entry makes the recommendation `measured`. Default: none (`estimated`).
+   */
+  measurements?: Partial<Record<Quant, Measurement>>
+}
+
+/** Speed figures of the newest bench speed record of one model file on this machine. */
+export interface MeasuredSpeed {
+  /** Prompt processing: llama-bench's test name (`pp512`) and the mean tokens/s over the repetitions. */
+  pp: {name: string; tokensPerSecond: number}
+  /** Token generation: llama-bench's test name (`tg128`) and the mean tokens/s over the repetitions. */
+  tg: {name: string; tokensPerSecond: number}
+  /** Threads of the pp/tg tests; null when the record does not say. */
+  threads: number | null
+  /** When the record was written (ISO 8601). */
+  measuredAt: string
+  runId: string
+}
+
+/** Quantization damage from the newest bench quality record of one model file: next-token distributions against a reference. */
+export interface MeasuredQuality {
+  /** The model file the distributions were compared against (an F16 or q16 of the same model). */
+  reference: {id: string; sha256: string; fileType: string}
+  /** Token positions compared. */
+  positions: number
+  /** Mean KL divergence from the reference, in nats, with its 95% interval. */
+  kld: {mean: number; low: number; high: number}
+  /** How often the most likely next token is the reference's, as a fraction, with its 95% interval. */
+  top1: {rate: number; low: number; high: number}
+  measuredAt: string
+  runId: string
+}
+
+/** What bench measured for one model file on this machine: speed, quality, or both. */
+export interface Measurement {
+  /** The file's sha256 the records name. */
+  sha256: string
+  speed: MeasuredSpeed | null
+  quality: MeasuredQuality | null
 }
 
 /** What a GGUF header gave: the exact weight size and the context memory per context size. */
@@ -61,6 +101,7 @@ export type Reason =
   | {code: 'GGUF_EXACT'; path: string}
   | {code: 'BANDWIDTH_ASSUMED'; bandwidthBytesPerSecond: number}
   | {code: 'USER_SUPPLIED'; note: string}
+  | {code: 'MEASURED'; quant: Quant; tgTokensPerSecond: number | null; kldMean: number | null; top1Rate: number | null}
 
 /** Every reason code. */
 export type ReasonCode = Reason['code']
@@ -77,6 +118,10 @@ export interface Recommendation {
   estimate: MemoryEstimate
   /** Estimated CPU generation speed (memory bandwidth / bytes per token); null when the GPU runs it. */
   tokensPerSecond: number | null
+  /** `measured` when bench has figures for the recommended quantization's file on this machine, else `estimated`. */
+  source: 'estimated' | 'measured'
+  /** Those figures; null when `estimated`. */
+  measured: Measurement | null
   /** The recommended configuration fits in this machine's free memory. */
   fits: boolean
   /** Why, as data; the first reasons explain the choice, later ones add context. */

@@ -1,5 +1,7 @@
 import {parseDepths, parseTasks, regressionError, type BenchRecord, type BenchTaskName, type Comparison} from '../bench/index.js'
 import {closeOutput, createLineWriter, openOutput} from '../io/index.js'
+import {resolveDirs} from '../paths/index.js'
+import {appendToHistory} from '../results/index.js'
 import {compareBenchFiles, datasetTasks, fetchDatasets, prepareBench, runBench} from '../use-cases/index.js'
 import {createDownloadProgress} from './download-progress.js'
 import type {BenchFlagValues} from './flags.js'
@@ -15,6 +17,8 @@ export type BenchResult = {comparison: Comparison} | {records: BenchRecord[]}
 export interface BenchCommandContext {
   logger: Logger
   cacheDir: string
+  /** Where the bench history goes (`<dataDir>/bench`); default `resolveDirs().dataDir` (`JSL_MED_DATA_DIR`). */
+  dataDir?: string
   version: string
   json: boolean
 }
@@ -34,6 +38,7 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   const output = context.json ? undefined : await openOutput(flags.output)
   const writer = output ? createLineWriter(output) : undefined
   let interrupt: ReturnType<typeof trapInterrupt> | undefined
+  const keep = flags.store ? historyKeeper(context.dataDir ?? resolveDirs().dataDir, logger) : undefined
   try {
     progress.step('preparing')
     const {models, threads, reference} = await prepareBench({
@@ -82,7 +87,10 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
         progress.step(text)
         logger.debug(text)
       },
-      onRecord: async (record) => writer?.writeRecord(record),
+      onRecord: async (record) => {
+        await writer?.writeRecord(record)
+        await keep?.(record)
+      },
     })
     progress.stop()
     if (records.length > 0) logger.info('\n' + formatBenchTable(records).trimEnd())
@@ -121,6 +129,25 @@ async function benchDataDir(flags: BenchFlagValues, tasks: BenchTaskName[], logg
   } finally {
     progress.finish()
     interrupt.release()
+  }
+}
+
+/**
+ * Appends each record to the bench history. A history that cannot be written costs one warning, not the run: the
+ * records are on stdout already. The file is named once, in verbose mode.
+ */
+function historyKeeper(dataDir: string, logger: Logger): (record: BenchRecord) => Promise<void> {
+  let state: 'failed' | 'fresh' | 'writing' = 'fresh'
+  return async (record) => {
+    if (state === 'failed') return
+    try {
+      const file = await appendToHistory(dataDir, record)
+      if (state === 'fresh') logger.debug(`bench history: ${file}`)
+      state = 'writing'
+    } catch (error) {
+      logger.warn(`the bench history was not written: ${error instanceof Error ? error.message : String(error)}`)
+      state = 'failed'
+    }
   }
 }
 

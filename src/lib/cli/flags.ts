@@ -260,6 +260,12 @@ export const benchFlags = {
   'max-tokens': Flags.integer({description: 'Generated tokens per question (generate scoring, vqa-rad) or NER document. [default: 16, vqa-rad 32, NER 512]', min: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   seed: Flags.integer({description: 'Seed of the random prompt tokens and of sampling.', default: 1, helpValue: 'N', helpGroup: 'TASKS'}),
   output: Flags.string({char: 'o', description: 'Write the NDJSON lines to FILE instead of stdout.', default: '-', helpValue: 'FILE', helpGroup: 'OUTPUT'}),
+  store: Flags.boolean({
+    description: "Also append every record to this machine's bench history (<data dir>/bench/<hardware key>.ndjson), which `hw` cites; --no-store for a run that must not count.",
+    allowNo: true,
+    default: true,
+    helpGroup: 'OUTPUT',
+  }),
   compare: Flags.string({description: 'Compare two result files (A then B) instead of measuring.', multiple: true, helpValue: 'A.ndjson B.ndjson', helpGroup: 'COMPARE'}),
   threshold: percent({description: 'With --compare: percent by which a figure may get worse before it counts as a regression.', default: DEFAULT_THRESHOLD_PERCENT, helpValue: 'PCT', helpGroup: 'COMPARE'}),
 }

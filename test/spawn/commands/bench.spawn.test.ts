@@ -14,7 +14,7 @@ let env: Record<string, string>
 
 beforeAll(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'jsl-med-bench-spawn-'))
-  env = {JSL_MED_CACHE_DIR: cacheDir, JSL_MED_THREADS: '', JSL_MED_BENCH_DATA_DIR: '', JSL_MED_LLAMA_BENCH: ''}
+  env = {JSL_MED_CACHE_DIR: cacheDir, JSL_MED_DATA_DIR: join(cacheDir, 'data'), JSL_MED_THREADS: '', JSL_MED_BENCH_DATA_DIR: '', JSL_MED_LLAMA_BENCH: ''}
 })
 afterAll(() => rm(cacheDir, {recursive: true, force: true}))
 

@@ -24,7 +24,7 @@ describe('bin/run.js hw (spawned)', () => {
     for (const line of machine) expect(line).toMatch(MACHINE_LINE)
     expect(machine.map((line) => line.split(' ')[0])).toEqual(expect.arrayContaining(['CPU', 'RAM', 'GPU', 'BACKEND', 'OS']))
     const rows = lines.slice(header + 1, lines.indexOf('', header))
-    for (const row of rows) expect(row).toMatch(/^[a-z0-9.-]+( \*)? +q(4|8|16) +\d+\/\d+ +\d+ +\d+ +[\d.]+ [MG]iB +(yes|NO) +(~[\d.]+|GPU)$/)
+    for (const row of rows) expect(row).toMatch(/^[a-z0-9.-]+( \*)? +q(4|8|16) +\d+\/\d+ +\d+ +\d+ +[\d.]+ [MG]iB +(yes|NO) +(~[\d.]+|GPU|[\d.]+ m)$/)
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
     expect(stdout).not.toMatch(/llama\.cpp:|\[node-llama-cpp]|warn/i)
   })

@@ -247,6 +247,7 @@ describe('the hw report of a reference machine', () => {
       GGUF_EXACT: true,
       BANDWIDTH_ASSUMED: true,
       USER_SUPPLIED: true,
+      MEASURED: true,
     }
     const backendCodes: Record<BackendReasonCode, true> = {
       GPU_BACKEND: true,

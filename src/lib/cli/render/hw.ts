@@ -1,7 +1,7 @@
-import {BACKEND_NAMES} from '../../advisor/index.js'
+import {BACKEND_NAMES, formatKld, type Measurement} from '../../advisor/index.js'
 import {formatBytes, formatTokens} from '../../format/index.js'
 import type {HardwareProfile} from '../../hardware/index.js'
-import type {HwResult} from '../../use-cases/index.js'
+import type {HwResult, ModelAdvice} from '../../use-cases/index.js'
 
 /** Options of {@link renderHwReport}. */
 export interface RenderHwOptions {
@@ -30,7 +30,8 @@ export function renderHwReport(result: HwResult, options: RenderHwOptions = {}):
   )
   const rows = result.models.map((model) => {
     const r = model.recommendation
-    const speed = r.tokensPerSecond === null ? 'GPU' : `~${r.tokensPerSecond < 10 ? r.tokensPerSecond.toFixed(1) : Math.round(r.tokensPerSecond)}`
+    const measuredTg = r.measured?.speed?.tg.tokensPerSecond
+    const speed = measuredTg === undefined ? (r.tokensPerSecond === null ? 'GPU' : `~${formatSpeed(r.tokensPerSecond)}`) : `${formatSpeed(measuredTg)} m`
     return [
       model.userSupplied ? `${model.id} *` : model.id,
       r.quant,
@@ -44,12 +45,13 @@ export function renderHwReport(result: HwResult, options: RenderHwOptions = {}):
   })
   lines.push(...table(['MODEL', 'QUANT', 'GPU LAYERS', 'CONTEXT', 'THREADS', wide ? 'EST. MEMORY' : 'MEMORY', 'FITS', wide ? 'WHY' : 'TOK/S'], rows))
   const notes = [
-    ...(wide ? [] : ['TOK/S: estimated from memory bandwidth, an upper bound; `jsl-med bench` measures it.']),
+    ...(wide ? [] : ['TOK/S: ~ estimated from memory bandwidth, an upper bound; m: measured here (the newest `jsl-med bench` tg figure).']),
     ...(result.models.some((model) => model.userSupplied)
       ? [`* licensed John Snow Labs model, not openly downloadable:${wide ? ' ' : '\n  '}import your copy with \`jsl-med pull ./FILE.gguf --as ID\``]
       : []),
   ]
   if (notes.length > 0) lines.push('', ...notes.flatMap((note) => (wide ? [note] : note.split('\n').flatMap((line) => wrap(line, COLUMNS)))))
+  if (result.models.length === 1) lines.push('', ...renderFigures(result.models[0], wide))
 
   const gated = result.models.filter((model) => model.gated && !model.userSupplied)
   if (gated.length > 0) {
@@ -66,6 +68,44 @@ export function renderHwReport(result: HwResult, options: RenderHwOptions = {}):
   }
 
   return lines.join('\n')
+}
+
+/** One model's estimated figures next to every figure bench measured on this machine, one quantization a line. */
+function renderFigures(model: ModelAdvice, wide: boolean): string[] {
+  const r = model.recommendation
+  const estimate = `${r.tokensPerSecond === null ? 'generation speed not estimated on a GPU' : `~${formatSpeed(r.tokensPerSecond)} tok/s generation (memory bandwidth / weight bytes)`}, ${formatBytes(r.estimate.totalBytes, 'binary')} memory`
+  const rows: Array<[string, string]> = [['estimated', `${r.quant}: ${estimate}`]]
+  for (const measured of model.measurements) rows.push(['measured', `${measured.quant}: ${describeMeasurement(measured)}`])
+  if (model.measurements.length === 0) rows.push(['measured', `none on this machine: jsl-med bench -m ${r.estimate.source === 'gguf' ? model.file : model.id} (speed), --tasks quality (damage)`])
+  const width = 'estimated'.length
+  return [`Figures (recommendation ${r.source})`, ...rows.flatMap(([key, value]) => {
+    const [first, ...rest] = wide ? [value] : wrap(value, COLUMNS - width - 4)
+    return [`  ${key.padEnd(width)}  ${first}`, ...rest.map((line) => `${' '.repeat(width + 4)}${line}`)]
+  })]
+}
+
+function describeMeasurement(measured: Measurement): string {
+  const parts: string[] = []
+  const {speed, quality} = measured
+  if (speed) {
+    const threads = speed.threads === null ? '' : ` at ${speed.threads} ${speed.threads === 1 ? 'thread' : 'threads'}`
+    parts.push(`${speed.tg.name} ${formatSpeed(speed.tg.tokensPerSecond)} tok/s, ${speed.pp.name} ${formatSpeed(speed.pp.tokensPerSecond)} tok/s${threads} (${speed.measuredAt.slice(0, 10)})`)
+  }
+
+  if (quality) {
+    const {kld, top1} = quality
+    const percent = (value: number): string => (100 * value).toFixed(1)
+    parts.push(
+      `KLD ${formatKld(kld.mean)} [${formatKld(kld.low, kld.mean)}–${formatKld(kld.high, kld.mean)}] nats, top-1 ${percent(top1.rate)}% [${percent(top1.low)}–${percent(top1.high)}] vs ${quality.reference.fileType} over ${quality.positions} positions (${quality.measuredAt.slice(0, 10)})`,
+    )
+  }
+
+  return parts.join('; ')
+}
+
+/** Tokens per second: one decimal below 10. */
+function formatSpeed(tokensPerSecond: number): string {
+  return tokensPerSecond < 10 ? tokensPerSecond.toFixed(1) : String(Math.round(tokensPerSecond))
 }
 
 function renderMachine(hardware: HardwareProfile, wide: boolean): string[] {
