@@ -12,6 +12,14 @@ export const PROBE_RECORDS = 3
 /** Busy time after which the one-at-a-time probe ends even with fewer records. */
 export const PROBE_MS = 5000
 
+/**
+ * The busy time the parallel probe may take, in multiples of what one at a time needs for its records. At 1× a
+ * parallel speed only a little below one record's (0.9× for `ner -j 4` on a 2-core machine) finished no probe
+ * record in time, so every one of them was stopped and redone: `-j auto` cost 11% against `-j 1` over 64 records.
+ * At 2× such a probe ends with its records done; only a collapse below half the single speed is cut short.
+ */
+export const PARALLEL_PROBE_BUDGET = 2
+
 /** How much faster (tokens/s) the parallel probe must be for its sequence count to be kept: 10%. */
 export const KEEP_PARALLEL_GAIN = 1.1
 
@@ -90,8 +98,8 @@ interface Held {
  * have made model calls (or {@link PROBE_MS} of busy time). Then `sequences` at a time, and the next
  * max(`sequences`, that many) records are the parallel probe. Each record is charged its share of the machine (time
  * divided by the records running with it), so speed is model tokens per second of share, whatever the records'
- * sizes and however many ran. The probe ends when its records are done, or after the busy time one at a time would
- * have needed for them: `sequences` stay when their speed beats one record's by {@link KEEP_PARALLEL_GAIN}, else
+ * sizes and however many ran. The probe ends when its records are done, or after {@link PARALLEL_PROBE_BUDGET} times
+ * the busy time one at a time would have needed for them: `sequences` stay when their speed beats one record's by {@link KEEP_PARALLEL_GAIN}, else
  * one at a time for the rest of the run. A record then still running at `sequences` is stopped and redone alone
  * when more of it is left (estimated from its share time) than the parallel speed's fraction of the single speed,
  * so that a parallel collapse costs about the probe's time and no more.
@@ -150,7 +158,7 @@ export function adaptiveLimiter(options: AdaptiveLimiterOptions): ConcurrencyLim
 
   /** Ends the parallel probe once it has had the busy time one at a time would have needed for its records. */
   const armDeadline = (): void => {
-    const budgetMs = parallel.size * (single.shareMs / Math.max(single.records, 1))
+    const budgetMs = PARALLEL_PROBE_BUDGET * parallel.size * (single.shareMs / Math.max(single.records, 1))
     const busyMs = parallel.busyMs + (running.size > 0 ? now() - busySince : 0)
     if (busyMs >= budgetMs) return decide()
     deadline = setTimeout(armDeadline, budgetMs - busyMs)

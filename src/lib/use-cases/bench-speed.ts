@@ -58,7 +58,13 @@ export async function choosePromptThreads(model: BenchModel, threads: number, ce
 export const PROMPT_PROBE_MARGIN = 1.05
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */
-const GENERATE_PROBE = {promptTokens: 8, generateTokens: 16, rounds: 2}
+const GENERATE_PROBE = {promptTokens: 8, generateTokens: 32, rounds: 3}
+
+/**
+ * How much faster 1 thread must generate in {@link chooseGenerateThreads}'s probe to be taken. With 16 tokens, 2
+ * rounds and no margin, an idle 2-core machine once took 1 thread on a noisy probe: tg 93 t/s where 2 threads gave 125.
+ */
+const GENERATE_PROBE_MARGIN = 1.05
 
 /**
  * The tg test's threads. Without OpenMP, one decode step of one token is so short that the spinning barrier of a
@@ -76,7 +82,7 @@ export async function chooseGenerateThreads(model: BenchModel, threads: number, 
   }
 
   const [atN, atOne] = [median(speeds.get(threads)!), median(speeds.get(1)!)]
-  if (atOne <= atN) return {generateThreads: threads}
+  if (atOne <= atN * GENERATE_PROBE_MARGIN) return {generateThreads: threads}
   return {generateThreads: 1, reason: `generation at 1 thread: ${atOne.toFixed(0)} vs ${atN.toFixed(0)} t/s at ${threads} in a short probe (llama.cpp without OpenMP)`}
 }
 

@@ -71,6 +71,14 @@ describe('-j auto (runTask with parallel: auto)', () => {
     expect(engine.activeAtStart.slice(-20).every((active) => active === 1)).toBe(true)
   })
 
+  it('lets a parallel probe only a little slower than one at a time finish its records before going back to 1', async () => {
+    const {decisions, writer, run} = await autoRun((active) => (active === 1 ? 1 : 0.9), ndjson(20))
+    await expect(run).resolves.toMatchObject({records: 20, failed: 0})
+    // All 4 probe records finished (none stopped and redone); only records let in after them may be, barely begun.
+    expect(decisions).toEqual([expect.objectContaining({chosen: 1, parallelRecords: 4})])
+    expect(writer.records().map((r) => r.out)).toEqual(Array.from({length: 20}, (_, i) => `NOTE ${i}`))
+  })
+
   it('measures records of any size by their share of the machine', async () => {
     // The first 4 records (one at a time) need 30 ms each; then every fourth needs 10 ms and the others 60 ms.
     const work = (request: {user: string}): number => {
