@@ -157,6 +157,8 @@ async function compareWithPrebuilt() {
   const model = join(dir, '0.25b-q4.gguf')
   const run = join(root, 'bin', 'run.js')
   const figures = {native: {pp: [], tg: []}, prebuilt: {pp: [], tg: []}}
+  // An earlier build's figures must not outlive a measurement that fails now.
+  rmSync(join(existing.dir, engine.BINARY_COMPARISON_FILE), {force: true})
   try {
     say('measuring the native and the prebuilt binary on a random 0.25B Q4_0 model, interleaved (about a minute)')
     const synth = spawnSync(process.execPath, [run, 'synth', model, '--shape', '0.25b', '--type', 'Q4_0', '-q'], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'})
