@@ -6,10 +6,10 @@ import {sha256File} from './hash.js'
 import {acquireLock} from './lock.js'
 import {downloadVerified, type DownloadSource} from './remote/download.js'
 import {createHubContext} from './remote/hub.js'
-import type {DownloadProgress, StoreLog} from './types.js'
+import type {TransferOptions} from './types.js'
 
 /** Options of {@link fetchFile}. */
-export interface FetchFileOptions {
+export interface FetchFileOptions extends TransferOptions {
   /** Shown in progress and messages. */
   name: string
   /** Absolute destination; its folder is created. */
@@ -25,18 +25,8 @@ export interface FetchFileOptions {
   changedUpstreamHint?: string
   /** Environment for `HF_ENDPOINT`, `HF_TOKEN`, `HF_HOME`; default `process.env`. */
   env?: NodeJS.ProcessEnv
-  /** HTTP client; default the global `fetch`. */
-  fetch?: typeof fetch
-  /** Automatic resumptions after a lost connection or a 5xx/429 answer; default 3. */
-  retries?: number
-  /** First delay between retries, doubled each time; default 1000 ms. */
-  retryDelayMs?: number
-  /** A transfer that receives nothing for this long is dropped and retried; default 60 000 ms. */
-  idleTimeoutMs?: number
   /** Aborts, keeping the partial file for a later resume (throws InterruptedError). */
   signal?: AbortSignal
-  onProgress?: (progress: DownloadProgress) => void
-  log?: StoreLog
 }
 
 /** A file in place with the expected sha256. */

@@ -131,8 +131,22 @@ export interface StoreOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/** How a download is retried and reported: what `pullModel` and `fetchFile` both take. */
+export interface TransferOptions {
+  /** Automatic resumptions after a lost connection or a 5xx/429 answer; default 3. */
+  retries?: number
+  /** First delay between retries, doubled each time; default 1000 ms. */
+  retryDelayMs?: number
+  /** A transfer that receives nothing for this long is dropped and retried; default 60 000 ms. */
+  idleTimeoutMs?: number
+  onProgress?: (progress: DownloadProgress) => void
+  log?: StoreLog
+  /** HTTP client; default the global `fetch`. */
+  fetch?: typeof fetch
+}
+
 /** Options of `pullModel`. */
-export interface PullOptions extends StoreOptions {
+export interface PullOptions extends StoreOptions, TransferOptions {
   /** Catalog alias (`name` or `name:q8`), `hf:owner/repo/file.gguf`, `hf:owner/repo:Q4_K_M`, an http(s) URL, or a local `.gguf`. */
   ref: string
   /** Quantization for catalog models and `hf:owner/repo` without a tag; default `auto`. */
@@ -145,23 +159,13 @@ export interface PullOptions extends StoreOptions {
   offline?: boolean
   /** Download or copy again even when installed; default false. */
   force?: boolean
-  /** Automatic resumptions after a lost connection or a 5xx/429 answer; default 3. */
-  retries?: number
-  /** First delay between retries, doubled each time; default 1000 ms. */
-  retryDelayMs?: number
-  /** A transfer that receives nothing for this long is dropped and retried; default 60 000 ms. */
-  idleTimeoutMs?: number
   /** Aborts the pull, keeping the partial file for a later resume (throws InterruptedError). */
   signal?: AbortSignal
-  onProgress?: (progress: DownloadProgress) => void
-  log?: StoreLog
   /**
    * Chooses the tier of a catalog model for `--quant auto` among the `available` ones (the CLI passes the hardware
    * advisor); default, or when it returns undefined: the smallest tier published.
    */
   chooseQuant?: (model: StoreCatalogModel, available: Quant[]) => Promise<{quant: Quant; reason: string} | undefined>
-  /** HTTP client; default the global `fetch`. */
-  fetch?: typeof fetch
 }
 
 /** What `pullModel` returns, and `pull --json` prints. */

@@ -29,8 +29,41 @@ export function chooseSpeedThreads(facts: CpuLimits, info: BenchModelInfo, freeC
   return {promptThreads: choice.threads, threads: choice.threads, reason: describeThreadChoice(choice)}
 }
 
+/** Options of the thread probes: the forced count (no probe), the seed of the random tokens, and a stop. */
+interface ProbeOptions {
+  forced?: number
+  seed: number
+  signal?: AbortSignal
+}
+
+/**
+ * Median tokens/s of `pick` (pp or tg) at each of two thread counts, measured alternating round by round (so both
+ * see the same load), with a warm-up before the first measurement only.
+ */
+async function probeTwoCounts(
+  model: BenchModel,
+  [first, second]: [number, number],
+  shape: {promptTokens: number; generateTokens: number; rounds: number},
+  pick: (measurement: SpeedMeasurement) => number[],
+  options: ProbeOptions,
+): Promise<[number, number]> {
+  const speeds = new Map<number, number[]>([[first, []], [second, []]])
+  for (let round = 0; round < shape.rounds; round++) {
+    for (const count of [first, second]) {
+      const {promptTokens, generateTokens} = shape
+      const probe = await model.measureSpeed({promptTokens, generateTokens, repetitions: 1, warmup: round === 0, threads: count, seed: options.seed, signal: options.signal})
+      speeds.get(count)!.push(...pick(probe))
+    }
+  }
+
+  return [median(speeds.get(first)!), median(speeds.get(second)!)]
+}
+
 /** Tokens and rounds of the probe that compares prompt processing at the chosen count with the ceiling. */
 const PROMPT_PROBE = {promptTokens: 128, generateTokens: 1, rounds: 2}
+
+/** How much faster the ceiling must be in {@link choosePromptThreads}'s probe to be taken over the free-core count. */
+const PROMPT_PROBE_MARGIN = 1.05
 
 /**
  * The pp test's threads when the free cores allowed fewer than the ceiling. Next to a busy core the better count
@@ -39,23 +72,12 @@ const PROMPT_PROBE = {promptTokens: 128, generateTokens: 1, rounds: 2}
  * the ceiling has to win by {@link PROMPT_PROBE_MARGIN}, since a thread more than the free cores costs the other
  * process too. Generation keeps the chosen count (one token's decode gains far less from a second thread).
  */
-export async function choosePromptThreads(model: BenchModel, threads: number, ceiling: number, options: {forced?: number; seed: number; signal?: AbortSignal}): Promise<{promptThreads: number; reason?: string}> {
+export async function choosePromptThreads(model: BenchModel, threads: number, ceiling: number, options: ProbeOptions): Promise<{promptThreads: number; reason?: string}> {
   if (options.forced !== undefined || threads >= ceiling) return {promptThreads: threads}
-  const speeds = new Map<number, number[]>([[threads, []], [ceiling, []]])
-  for (let round = 0; round < PROMPT_PROBE.rounds; round++) {
-    for (const count of [threads, ceiling]) {
-      const probe = await model.measureSpeed({...PROMPT_PROBE, repetitions: 1, warmup: round === 0, threads: count, seed: options.seed, signal: options.signal})
-      speeds.get(count)!.push(...probe.promptTokensPerSecond)
-    }
-  }
-
-  const [atChosen, atCeiling] = [median(speeds.get(threads)!), median(speeds.get(ceiling)!)]
+  const [atChosen, atCeiling] = await probeTwoCounts(model, [threads, ceiling], PROMPT_PROBE, (probe) => probe.promptTokensPerSecond, options)
   if (atCeiling <= atChosen * PROMPT_PROBE_MARGIN) return {promptThreads: threads}
   return {promptThreads: ceiling, reason: `prompts at ${ceiling} threads: ${atCeiling.toFixed(0)} vs ${atChosen.toFixed(0)} t/s at ${threads} in a short probe`}
 }
-
-/** How much faster the ceiling must be in {@link choosePromptThreads}'s probe to be taken over the free-core count. */
-export const PROMPT_PROBE_MARGIN = 1.05
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */
 const GENERATE_PROBE = {promptTokens: 8, generateTokens: 32, rounds: 3}
@@ -71,17 +93,9 @@ const GENERATE_PROBE_MARGIN = 1.05
  * second thread can cost more than it brings, even on an idle machine: so unless the count is forced, a short probe
  * (N threads and 1 thread, alternating) picks the faster for generation; prompt processing keeps N.
  */
-export async function chooseGenerateThreads(model: BenchModel, threads: number, options: {forced?: number; seed: number; signal?: AbortSignal}): Promise<{generateThreads: number; reason?: string}> {
+export async function chooseGenerateThreads(model: BenchModel, threads: number, options: ProbeOptions): Promise<{generateThreads: number; reason?: string}> {
   if (options.forced !== undefined || threads === 1 || (model.info.binary?.openmp ?? false)) return {generateThreads: threads}
-  const speeds = new Map<number, number[]>([[threads, []], [1, []]])
-  for (let round = 0; round < GENERATE_PROBE.rounds; round++) {
-    for (const count of [threads, 1]) {
-      const probe = await model.measureSpeed({...GENERATE_PROBE, repetitions: 1, warmup: round === 0, threads: count, seed: options.seed, signal: options.signal})
-      speeds.get(count)!.push(...probe.generateTokensPerSecond)
-    }
-  }
-
-  const [atN, atOne] = [median(speeds.get(threads)!), median(speeds.get(1)!)]
+  const [atN, atOne] = await probeTwoCounts(model, [threads, 1], GENERATE_PROBE, (probe) => probe.generateTokensPerSecond, options)
   if (atOne <= atN * GENERATE_PROBE_MARGIN) return {generateThreads: threads}
   return {generateThreads: 1, reason: `generation at 1 thread: ${atOne.toFixed(0)} vs ${atN.toFixed(0)} t/s at ${threads} in a short probe (llama.cpp without OpenMP)`}
 }
