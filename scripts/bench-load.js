@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Speed under load, like with like: every compared program runs interleaved, round by round (one repetition of each
-// per round, in a fixed order), at each load condition (idle, or N busy child processes this script starts and
+// per round, each round starting one program later), at each load condition (idle, or N busy child processes this script starts and
 // kills), and every round prints the 1-minute load average and the cores other processes kept busy at its start.
 // Figures are medians of the rounds; ratios compare programs measured in the same rounds. Nothing here asserts.
 //
@@ -10,7 +10,8 @@
 //   try    README's try command (the block after <!-- readme:try -->), idle and with one busy core
 //   ner    `jsl-med ner -j auto` and -j 1 over --records short records vs llama-server -np 4 (4 clients), same model,
 //          threads, prompts, JSON schema and max tokens; --server-fa auto,off also runs a llama-server with -fa off
-//          (jsl-med's CPU default), the ratio then against the faster server
+//          (jsl-med's CPU default), the ratio then against the faster server; every round starts both cold (a new
+//          jsl-med process, llama-server started again), so neither finds the shared prompt prefix from a round before
 //
 // Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8]
 //          [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32]

@@ -1,5 +1,6 @@
 // Section `ner`: `jsl-med ner -j auto` (and -j 1) over short synthetic records, records/s, against llama-server
 // (-np 4, 4 concurrent clients) on 127.0.0.1 with the same model, threads, prompts, JSON schema and max tokens.
+// Both start each round cold: a new jsl-med process, a llama-server started again (model loads are not timed).
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -166,31 +167,35 @@ export async function runNer(options) {
       if (!probe.threads || !probe.contextSize) throw new Error('jsl-med ner --verbose did not log its engine (threads, context size)')
       const calls = await captureNerCalls(records.map((record) => record.text), {maxTokens: options.maxTokens, contextSize: probe.contextSize})
       log(`ner ${model}, ${condition.name}: jsl-med chose ${probe.threads} threads, ${probe.contextSize} tokens per sequence; ${calls.length} calls for ${records.length} records`)
-      const servers = []
-      try {
-        for (const flashAttention of options.serverFlashAttention) {
-          servers.push({flashAttention, ...(await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads: probe.threads, flashAttention, timeoutMs: options.timeoutMs}))})
+      // Every round starts every program cold: jsl-med is a new process, and llama-server is started again (its load
+      // untimed, like jsl-med's), so no program finds the shared prompt prefix already evaluated by an earlier round
+      // (llama-server keeps it in its slots and in its RAM prompt cache).
+      const coldServer = (flashAttention) => async () => {
+        const server = await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads: probe.threads, flashAttention, timeoutMs: options.timeoutMs})
+        try {
+          return {...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads: probe.threads}
+        } finally {
+          await server.stop()
         }
+      }
 
-        const programs = [
-          ...options.jobs.map((jobs) => ({name: `jsl-med -j ${jobs}`, run: () => jslNer({modelPath: spec.path, input, jobs, maxTokens: options.maxTokens, count: records.length, timeoutMs: options.timeoutMs})})),
-          ...servers.map((server) => ({name: serverName(server.flashAttention), run: async () => ({...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads: probe.threads})})),
-        ].map(({name, run}) => ({name, run: () => run().catch((error) => ({error: error.message}))}))
-        const rounds = await runInterleaved({
-          rounds: options.rounds,
-          programs,
-          atStart: (round) => roundStart(`ner ${model}, ${condition.name}, round ${round}/${options.rounds}`),
-          onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `${fmt(value.recordsPerSecond, 2)} records/s (${fmt(value.seconds, 1)} s, ${fmt(value.outputTokensPerRecord, 1)} output tokens a record, threads ${value.threadsSeen?.join('→') ?? value.threads})`}`),
-        })
-        for (const {round, start, results} of rounds) {
-          // Batched arithmetic is not bit-identical to one sequence at a time: how many records the -j runs disagree on.
-          const [first, last] = [results[0].value.output, results[options.jobs.length - 1].value.output]
-          if (first && last && options.jobs.length > 1) results[0].value.differentRecords = first.filter((line, i) => line !== last[i]).length
-          for (const {value} of results) delete value.output
-          for (const {name, value} of results) rows.push({section: 'ner', model, condition: condition.name, round, ...start, program: name, records: records.length, maxTokens: options.maxTokens, ...value})
-        }
-      } finally {
-        await Promise.all(servers.map((server) => server.stop()))
+      const programs = [
+        ...options.jobs.map((jobs) => ({name: `jsl-med -j ${jobs}`, run: () => jslNer({modelPath: spec.path, input, jobs, maxTokens: options.maxTokens, count: records.length, timeoutMs: options.timeoutMs})})),
+        ...options.serverFlashAttention.map((flashAttention) => ({name: serverName(flashAttention), run: coldServer(flashAttention)})),
+      ].map(({name, run}) => ({name, run: () => run().catch((error) => ({error: error.message}))}))
+      const rounds = await runInterleaved({
+        rounds: options.rounds,
+        programs,
+        rotate: true,
+        atStart: (round) => roundStart(`ner ${model}, ${condition.name}, round ${round}/${options.rounds}`),
+        onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `${fmt(value.recordsPerSecond, 2)} records/s (${fmt(value.seconds, 1)} s, ${fmt(value.outputTokensPerRecord, 1)} output tokens a record, threads ${value.threadsSeen?.join('→') ?? value.threads})`}`),
+      })
+      for (const {round, start, results} of rounds) {
+        // Batched arithmetic is not bit-identical to one sequence at a time: how many records the -j runs disagree on.
+        const [first, last] = [results[0].value.output, results[options.jobs.length - 1].value.output]
+        if (first && last && options.jobs.length > 1) results[0].value.differentRecords = first.filter((line, i) => line !== last[i]).length
+        for (const {value} of results) delete value.output
+        for (const {name, value} of results) rows.push({section: 'ner', model, condition: condition.name, round, ...start, program: name, records: records.length, maxTokens: options.maxTokens, ...value})
       }
     })
   }

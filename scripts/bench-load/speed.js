@@ -60,6 +60,7 @@ export async function runSpeed(options) {
         runInterleaved({
           rounds: options.rounds,
           programs: safe,
+          rotate: true,
           atStart: (round) => roundStart(`${label}, round ${round}/${options.rounds}`),
           onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `pp ${fmt(value.pp)} tg ${fmt(value.tg)} t/s${value.threads ? ` at ${value.threads} threads` : ''}`}`),
         }),

@@ -37,6 +37,7 @@ export async function runTry({rounds, timeoutMs}) {
   const results = await runInterleaved({
     rounds,
     programs,
+    rotate: true,
     atStart: (round) => roundStart(`try, round ${round}/${rounds}`),
     onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `${fmt(value.seconds, 2)} s`}`),
   })

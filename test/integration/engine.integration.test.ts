@@ -75,10 +75,19 @@ describe('llama engine on a synthesized model', () => {
       const generation = await engine.chat({system, user, maxTokens: 64, schema})
       const value = generation.json as {label: string; negated: boolean; note: string}
       expect(JSON.parse(generation.text)).toEqual(value)
+      // Compact JSON (jsonSchemaToGbnf's grammar): no whitespace between tokens, keys in schema order.
+      expect(generation.text).toBe(JSON.stringify(value))
+      expect(Object.keys(value)).toEqual(['label', 'negated', 'note'])
       expect(['PROBLEM', 'TREATMENT', 'TEST']).toContain(value.label)
       expect(typeof value.negated).toBe('boolean')
       expect(typeof value.note).toBe('string')
     }
+  })
+
+  it("falls back to node-llama-cpp's grammar for a schema jsonSchemaToGbnf cannot enforce (format)", async () => {
+    const dated = {type: 'object', properties: {day: {type: 'string', format: 'date'}}} as const satisfies JsonSchema
+    const generation = await engine.chat({system, user: 'Seen on 2024-03-01.', maxTokens: 32, schema: dated})
+    expect((generation.json as {day: string}).day).toMatch(/^\d{4}-\d{2}-\d{2}$/)
   })
 
   it('runs more requests than sequences at once, each with its own answer', async () => {

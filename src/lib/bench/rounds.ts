@@ -7,7 +7,7 @@ export interface RoundProgram<T> {
   run(round: number): Promise<T>
 }
 
-/** One round: what `atStart` saw before any program ran, and each program's result in run order. */
+/** One round: what `atStart` saw before any program ran, and each program's result, in the order of `programs`. */
 export interface InterleavedRound<T, S> {
   round: number
   start: S
@@ -26,25 +26,35 @@ export interface RunInterleavedOptions<T, S> {
   onResult?: (round: number, name: string, value: T) => void
   /** Checked before each program; an aborted run rejects with an InterruptedError. */
   signal?: AbortSignal
+  /**
+   * Round r starts with program r (then wraps around), so that no program always runs first, after a pause, or always
+   * right after the same other program (warm caches, a load that builds up over a round). Results keep program order.
+   */
+  rotate?: boolean
 }
 
 /**
- * Runs compared programs interleaved: round 1 runs each program once in order, then round 2, and so on, so that
- * every program sees the same machine (a program run after all the repetitions of another sees a different load).
+ * Runs compared programs interleaved: round 1 runs each program once in order, then round 2, and so on (with
+ * `rotate`, each round starts one program later), so that every program sees the same machine (a program run after all the repetitions of another sees a different load).
  */
 export async function runInterleaved<T, S>(options: RunInterleavedOptions<T, S>): Promise<Array<InterleavedRound<T, S>>> {
   const rounds: Array<InterleavedRound<T, S>> = []
   for (let round = 1; round <= options.rounds; round++) {
     if (options.signal?.aborted) throw new InterruptedError()
-    const entry: InterleavedRound<T, S> = {round, start: await options.atStart(round), results: []}
-    for (const program of options.programs) {
+    const start = await options.atStart(round)
+    const count = options.programs.length
+    const first = options.rotate && count > 0 ? (round - 1) % count : 0
+    const results: Array<{name: string; value: T}> = []
+    for (let step = 0; step < count; step++) {
       if (options.signal?.aborted) throw new InterruptedError()
+      const index = (first + step) % count
+      const program = options.programs[index]
       const value = await program.run(round)
-      entry.results.push({name: program.name, value})
+      results[index] = {name: program.name, value}
       options.onResult?.(round, program.name, value)
     }
 
-    rounds.push(entry)
+    rounds.push({round, start, results})
   }
 
   return rounds

@@ -102,9 +102,10 @@ export interface ChatRequest {
   /** Constrains the output to JSON matching this schema; the result is then parsed into `json`. */
   schema?: JsonSchema
   /**
-   * A GBNF grammar (e.g. from `jsonSchemaToGbnf`) that constrains the output instead of the grammar node-llama-cpp
-   * derives from `schema`, for schemas it cannot enforce exactly (`required`, `anyOf`, `$ref`). The output is then
-   * parsed as JSON and checked against `schema` with `validateJsonValue`. Default: derived from `schema`.
+   * A GBNF grammar that constrains the output instead of the one derived from `schema` (e.g. `jsonSchemaToGbnf` of a
+   * schema bounded first). The output is then parsed as JSON and checked against `schema` with `validateJsonValue`.
+   * Default: derived from `schema`: compact JSON by `jsonSchemaToGbnf` when `checkJsonSchema` finds nothing it cannot
+   * enforce, else node-llama-cpp's grammar for the schema.
    */
   grammar?: string
   /**

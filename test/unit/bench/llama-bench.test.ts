@@ -40,6 +40,14 @@ describe('runInterleaved', () => {
     expect(rounds[1]).toEqual({round: 2, start: 0.2, results: [{name: 'llama-bench', value: 'llama-bench@2'}, {name: 'jsl-med', value: 'jsl-med@2'}]})
   })
 
+  it('with rotate, starts each round one program later and still returns results in program order', async () => {
+    const ran: string[] = []
+    const program = (name: string) => ({name, run: async (round: number) => (ran.push(`${name}${round}`), `${name}@${round}`)})
+    const rounds = await runInterleaved({rounds: 4, programs: [program('a'), program('b'), program('c')], atStart: () => 0, rotate: true})
+    expect(ran).toEqual(['a1', 'b1', 'c1', 'b2', 'c2', 'a2', 'c3', 'a3', 'b3', 'a4', 'b4', 'c4'])
+    expect(rounds[2].results.map((result) => result.value)).toEqual(['a@3', 'b@3', 'c@3'])
+  })
+
   it('stops before the next program once the signal is aborted', async () => {
     const controller = new AbortController()
     const ran: string[] = []

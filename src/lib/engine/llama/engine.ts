@@ -13,7 +13,7 @@ import type {
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
 import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
-import {validateJsonValue} from '../json-schema/index.js'
+import {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from '../json-schema/index.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
 import {chooseFlashAttention} from './attention.js'
 import {resolveChatWrapperCached} from './chat-wrapper.js'
@@ -29,6 +29,12 @@ const MIN_SHARED_PREFIX_TOKENS = 32
 
 /** A JSON-schema grammar; node-llama-cpp's generic type is narrowed per schema, which we do not need. */
 type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
+
+/** A request's grammar and how its output becomes a value (throws when the output is not valid). */
+interface RequestGrammar {
+  grammar: LlamaGrammar
+  parse: (text: string) => unknown
+}
 
 /** Loads a GGUF model in llama.cpp (through node-llama-cpp) and returns an {@link Engine} over it. */
 export async function createLlamaEngine(options: EngineOptions): Promise<Engine> {
@@ -101,7 +107,7 @@ async function checkFit(llama: Llama, model: LlamaModel, contextSize: number, se
 class LlamaEngine implements Engine {
   private readonly freeSlots: LlamaChat[]
   private readonly waiting: Array<(slot: LlamaChat) => void> = []
-  private readonly grammars = new Map<string, Promise<LlamaGrammar>>()
+  private readonly grammars = new Map<string, Promise<RequestGrammar>>()
   /** Per system prompt: its shared prefix tokens and the sequence that evaluated them once for all. */
   private readonly prefixes = new Map<string, {tokens: Token[]; donor?: Promise<LlamaContextSequence>}>()
   private disposed = false
@@ -141,7 +147,7 @@ class LlamaEngine implements Engine {
       )
     }
 
-    const grammar = request.grammar || request.schema ? await this.grammarFor(request) : undefined
+    const constraint = request.grammar || request.schema ? await this.grammarFor(request) : undefined
     const slot = await this.acquire()
     await this.runtime.governor.beforeRecord()
     const started = performance.now()
@@ -156,7 +162,7 @@ class LlamaEngine implements Engine {
     try {
       await this.sharePrefix(slot.sequence, request)
       const response = slot.generateResponse(toHistory(request), {
-        grammar,
+        grammar: constraint?.grammar,
         maxTokens: request.maxTokens,
         seed: request.seed,
         signal: watchdog.signal,
@@ -189,10 +195,7 @@ class LlamaEngine implements Engine {
         evaluatedPromptTokens,
         durationMs: performance.now() - started,
       }
-      if (grammar) {
-        const parse = request.grammar ? (text: string) => parseAndValidate(text, request.schema) : (text: string) => (grammar as JsonGrammar).parse(text)
-        generation.json = request.acceptInvalidJson ? tryParseJson(parse, generation.text) : parseJson(parse, generation)
-      }
+      if (constraint) generation.json = request.acceptInvalidJson ? tryParseJson(constraint.parse, generation.text) : parseJson(constraint.parse, generation)
       return generation
     } catch (error) {
       if (request.signal?.aborted) throw new InterruptedError()
@@ -265,11 +268,22 @@ class LlamaEngine implements Engine {
     return a.slice(0, length)
   }
 
-  private async grammarFor(request: Pick<ChatRequest, 'grammar' | 'schema'>): Promise<LlamaGrammar> {
+  /**
+   * The grammar of a request: its own GBNF, else the compact-JSON grammar of {@link jsonSchemaToGbnf} when it
+   * enforces the schema exactly, else node-llama-cpp's grammar for the schema. The compact one allows no whitespace
+   * between tokens, so llama.cpp's grammar sampler tracks fewer alternatives at every token: on a 32k vocabulary,
+   * ner records took 20% longer with node-llama-cpp's (which allows newlines and indentation everywhere).
+   */
+  private async grammarFor(request: Pick<ChatRequest, 'grammar' | 'schema'>): Promise<RequestGrammar> {
     const key = request.grammar ? `gbnf:${request.grammar}` : `schema:${JSON.stringify(request.schema)}`
     let grammar = this.grammars.get(key)
     if (!grammar) {
-      grammar = request.grammar ? this.createGrammar.fromGbnf(request.grammar) : this.createGrammar.fromSchema(request.schema!)
+      const schema = request.schema
+      const gbnf = request.grammar ?? (schema && checkJsonSchema(schema).length === 0 ? jsonSchemaToGbnf(schema) : undefined)
+      grammar =
+        gbnf === undefined
+          ? this.createGrammar.fromSchema(schema!).then((json) => ({grammar: json, parse: (text: string) => json.parse(text)}))
+          : this.createGrammar.fromGbnf(gbnf).then((compiled) => ({grammar: compiled, parse: (text: string) => parseAndValidate(text, schema)}))
       this.grammars.set(key, grammar)
     }
 
