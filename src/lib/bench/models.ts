@@ -77,11 +77,30 @@ export async function ensureSyntheticModel(options: SyntheticModelOptions): Prom
   return {spec, created: true}
 }
 
+/** The error for a missing file, per flag: a reference must hold the same weights as the models, not any model. */
+const NOT_FOUND = {
+  '--model': {
+    what: 'Model file',
+    code: 'E_MODEL_NOT_FOUND',
+    hint: 'Pass the path of a .gguf file or an installed model (jsl-med models), or measure a synthetic model with --synthetic 0.5b.',
+  },
+  '--reference': {
+    what: 'Reference model file (--reference)',
+    code: 'E_REFERENCE_NOT_FOUND',
+    hint: 'Pass --reference an F16 or Q8_0 GGUF of the same weights as --model (a path or an installed model, see jsl-med models); with --synthetic, leave --reference out to compare with its q16.',
+  },
+} as const
+
 /**
- * Resolves a `--model` value to a file: through `resolver` (the model store, which knows installed ids, aliases,
- * catalog aliases and `hf:` references, and throws for names it cannot place), else as a path.
+ * Resolves a `--model` (or `--reference`) value to a file: through `resolver` (the model store, which knows installed
+ * ids, aliases, catalog aliases and `hf:` references, and throws for names it cannot place), else as a path.
+ * `flag` names the flag in the error when the file is missing; default `--model`.
  */
-export async function resolveModelReference(reference: string, resolver?: (reference: string) => Promise<string | undefined>): Promise<BenchModelSpec> {
+export async function resolveModelReference(
+  reference: string,
+  resolver?: (reference: string) => Promise<string | undefined>,
+  flag: keyof typeof NOT_FOUND = '--model',
+): Promise<BenchModelSpec> {
   const fromResolver = resolver ? await resolver(reference) : undefined
   const path = resolve(fromResolver ?? reference)
   const found = await access(path).then(
@@ -89,9 +108,8 @@ export async function resolveModelReference(reference: string, resolver?: (refer
     () => false,
   )
   if (!found) {
-    throw new ModelNotFoundError(`Model file not found: ${reference}`, {
-      hint: 'Pass the path of a .gguf file or an installed model (jsl-med models), or measure a synthetic model with --synthetic 0.5b.',
-    })
+    const {what, code, hint} = NOT_FOUND[flag]
+    throw new ModelNotFoundError(`${what} not found: ${reference}`, {hint}, code)
   }
 
   return {id: basename(path), path, synthetic: false}

@@ -32,7 +32,8 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
   if (flags.compare) return renderComparison(flags.compare, flags.threshold, flags.output, context)
 
   const tasks = parseTasks(flags.tasks)
-  const depths = parseDepths(flags.depth)
+  // No flag default: a --depth given without the speed task is refused, so it must be told apart from none.
+  const depths = flags.depth === undefined ? undefined : parseDepths(flags.depth)
   const dataDir = await benchDataDir(flags, tasks, logger)
   const progress = createStepProgress('bench', {quiet: flags.quiet})
   const output = context.json ? undefined : await openOutput(flags.output)
@@ -48,6 +49,9 @@ export async function runBenchCommand(flags: BenchFlagValues, context: BenchComm
       threads: flags.threads,
       quality: tasks.includes('quality'),
       reference: flags.reference,
+      speed: tasks.includes('speed'),
+      text: flags.text,
+      depths,
       cacheDir: context.cacheDir,
       onSynthesize: (spec, written, total) => {
         progress.step(`writing ${spec.id} ${spec.quant}: ${Math.round((100 * written) / total)}%`)

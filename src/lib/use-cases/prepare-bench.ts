@@ -29,6 +29,12 @@ export interface PrepareBenchOptions {
   quality?: boolean
   /** `--reference`: the model `quality` compares with, as `models` names them. */
   reference?: string
+  /** Whether the speed tests run; `depths` is refused without them. Default false. */
+  speed?: boolean
+  /** `--text`, the text `quality` runs over: only checked here, as it is refused without `quality`. */
+  text?: string
+  /** `--depth` as given (undefined when it was not): only checked here, as it is refused without `speed`. */
+  depths?: readonly number[]
 }
 
 /** What a bench run measures: the models, and the threads it measures them at when they are forced. */
@@ -41,17 +47,18 @@ export interface PreparedBench {
 }
 
 /**
- * Checks the thread count against the physical cores (more makes the figures meaningless) and resolves the models
+ * Refuses options the chosen tasks would ignore (`reference` and `text` without `quality`, `depths` without `speed`),
+ * checks the thread count against the physical cores (more makes the figures meaningless) and resolves the models
  * to measure, synthesizing a random-weight one when asked.
  */
 export async function prepareBench(options: PrepareBenchOptions): Promise<PreparedBench> {
+  refuseIgnoredOptions(options)
   const physicalCores = await detectPhysicalCores()
   const {threads} = options
   if (threads !== undefined && threads > physicalCores) {
     throw new UsageError(`--threads ${threads} is more than this machine's ${physicalCores} physical cores`, {hint: 'More threads than cores makes llama.cpp far slower and the figures meaningless; use --threads ' + physicalCores + ' or fewer.'}, 'E_THREADS')
   }
 
-  if (options.reference && !options.quality) throw new UsageError('--reference applies to --tasks quality', {hint: 'Add quality to --tasks, or leave --reference out.'}, 'E_REFERENCE')
   const models = await resolveBenchModels({
     models: options.models,
     synthetic: options.synthetic,
@@ -64,9 +71,16 @@ export async function prepareBench(options: PrepareBenchOptions): Promise<Prepar
   return {models, threads, reference: options.quality ? await resolveReference(options) : undefined}
 }
 
+/** A flag the run would silently ignore is a usage error: the user meant it to change what is measured. */
+function refuseIgnoredOptions(options: PrepareBenchOptions): void {
+  if (options.reference && !options.quality) throw new UsageError('--reference applies to --tasks quality', {hint: 'Add quality to --tasks, or leave --reference out.'}, 'E_REFERENCE')
+  if (options.text && !options.quality) throw new UsageError('--text applies to --tasks quality', {hint: 'Add quality to --tasks (e.g. --tasks speed,quality), or leave --text out.'}, 'E_TEXT')
+  if (options.depths && !options.speed) throw new UsageError('--depth applies to --tasks speed', {hint: 'Add speed to --tasks (e.g. --tasks speed,quality), or leave --depth out.'}, 'E_DEPTH')
+}
+
 /** `--reference` (resolved like `--model`), else the q16 of the same random weights as the synthetic models. */
 async function resolveReference(options: PrepareBenchOptions): Promise<BenchModelSpec | undefined> {
-  if (options.reference) return resolveModelReference(options.reference, async (reference) => resolveModelPath(reference, {env: options.env}))
+  if (options.reference) return resolveModelReference(options.reference, async (reference) => resolveModelPath(reference, {env: options.env}), '--reference')
   if (!options.synthetic) return undefined
   const pending: BenchModelSpec = {id: `synthetic:${options.synthetic}`, path: '', quant: 'q16', synthetic: true, shape: options.synthetic}
   const onProgress = options.onSynthesize && ((written: number, total: number) => options.onSynthesize!(pending, written, total))

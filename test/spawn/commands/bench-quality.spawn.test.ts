@@ -18,7 +18,7 @@ afterAll(() => rm(cacheDir, {recursive: true, force: true}))
 
 describe('bin/run.js bench --tasks quality (spawned, real llama.cpp, synthesized models)', () => {
   it('ranks Q4_0 and Q8_0 of the same random F16 weights: KLD(q4) > KLD(q8) > 0, agreement(q8) ≥ agreement(q4)', async () => {
-    const {code, stdout, stderr} = await runCli(['bench', '--synthetic', 'tiny', '--quant', 'q4,q8', '--tasks', 'quality', '--threads', '1'], '', env)
+    const {code, stdout, stderr} = await runCli(['bench', '--synthetic', 'tiny', '--quant', 'q4,q8', '--tasks', 'quality', '--threads', '1', '--no-store'], '', env)
     expect(code, stderr).toBe(0)
     const records = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line))
     for (const record of records) expect(validateBenchRecord(record)).toEqual([])
@@ -43,7 +43,7 @@ describe('bin/run.js bench --tasks quality (spawned, real llama.cpp, synthesized
   })
 
   it('measures speed at a context depth with llama-bench names, next to the unchanged depth-0 record', async () => {
-    const args = ['bench', '--synthetic', 'tiny', '--depth', '0,64', '-r', '1', '-p', '16', '-n', '4', '--threads', '1']
+    const args = ['bench', '--synthetic', 'tiny', '--depth', '0,64', '-r', '1', '-p', '16', '-n', '4', '--threads', '1', '--no-store']
     const {code, stdout, stderr} = await runCli(args, '', env)
     expect(code, stderr).toBe(0)
     const records = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line))

@@ -40,7 +40,7 @@ describe('bin/run.js bench --tasks vqa-rad (spawned, real llama.cpp mtmd on a sy
   afterAll(() => rm(dir, {recursive: true, force: true}))
 
   it('prints one schema-valid vqa record with N, closed and open figures in [0, 1], and the table on stderr', async () => {
-    const args = ['bench', '--tasks', 'vqa-rad', '--limit', '3', '-m', model, '--mmproj', mmproj, '--data-dir', join(dir, 'data'), '--threads', '1', '--gpu', 'off', '--context-size', '512', '--max-tokens', '4']
+    const args = ['bench', '--tasks', 'vqa-rad', '--limit', '3', '-m', model, '--mmproj', mmproj, '--data-dir', join(dir, 'data'), '--threads', '1', '--gpu', 'off', '--context-size', '512', '--max-tokens', '4', '--no-store']
     const {code, stdout, stderr} = await runCli(args, '', env)
     expect(code, stderr).toBe(0)
     const lines = stdout.split('\n').filter(Boolean)

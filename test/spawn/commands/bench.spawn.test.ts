@@ -149,4 +149,18 @@ describe('bin/run.js bench (spawned, real llama.cpp)', () => {
     expect(task.code).toBe(2)
     expect(task.stderr).toMatch(/unknown task 'usmle'/)
   })
+
+  it('refuses --text without --tasks quality and --depth without speed (exit 2), and a missing --reference with its own hint (exit 4)', async () => {
+    const text = await runCli(['bench', '-m', tinyModel, '--text', join(root, 'README.md')], '', env)
+    expect([text.code, text.stdout]).toEqual([2, ''])
+    expect(text.stderr).toMatch(/Error \[E_TEXT]: --text [\s\S]*Hint: .*--tasks/)
+    expect(text.stderr).toMatch(/Hint: .*quality/)
+    const depth = await runCli(['bench', '-m', tinyModel, '--tasks', 'quality', '--reference', tinyModel, '--depth', '0,64'], '', env)
+    expect([depth.code, depth.stdout]).toEqual([2, ''])
+    expect(depth.stderr).toMatch(/Error \[E_DEPTH]: --depth [\s\S]*Hint: .*speed/)
+    const reference = await runCli(['bench', '-m', tinyModel, '--tasks', 'quality', '--reference', 'missing-f16.gguf'], '', env)
+    expect([reference.code, reference.stdout]).toEqual([4, ''])
+    expect(reference.stderr).toMatch(/Error \[E_REFERENCE_NOT_FOUND]: .*--reference.*missing-f16\.gguf[\s\S]*Hint: .*--reference/)
+    expect(reference.stderr).not.toMatch(/--synthetic 0\.5b/)
+  })
 })

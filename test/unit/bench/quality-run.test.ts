@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BUILTIN_CLINICAL_NOTES, compareRecords, llamaBenchTestName, parseDepths, type BenchModelSpec, type BenchRecord, type QualityRecord, type SpeedRecord} from '../../../src/lib/bench/index.js'
 import {formatBenchTable} from '../../../src/lib/cli/index.js'
 import type {BenchModel, BenchModelInfo, SpeedOptions} from '../../../src/lib/engine/index.js'
-import {runBench, type RunBenchOptions} from '../../../src/lib/use-cases/index.js'
+import {prepareBench, runBench, type PrepareBenchOptions, type RunBenchOptions} from '../../../src/lib/use-cases/index.js'
 import {validateBenchRecord} from './json-schema.js'
 
 const VOCAB = 16
@@ -199,5 +199,27 @@ describe('bench --tasks speed --depth (llama-bench -d)', () => {
     const comparison = compareRecords(records, records, 10)
     expect(comparison.onlyInA).toEqual([])
     expect(comparison.deltas.map((delta) => delta.metric).filter((metric) => metric.endsWith('t/s'))).toEqual(['pp512 t/s', 'tg128 t/s', 'pp512 @ d4096 t/s', 'tg128 @ d4096 t/s'])
+  })
+})
+
+describe('prepareBench: --reference, --text and --depth', () => {
+  const prepare = (overrides: Partial<PrepareBenchOptions>) => prepareBench({models: [paths.q4], cacheDir: dir, env: {JSL_MED_MODELS_DIR: join(dir, 'models')}, ...overrides})
+
+  it('refuses --text without the quality task and --depth without the speed task, naming the flag and the task it needs', async () => {
+    await expect(prepare({speed: true, text: join(dir, 'notes.txt')})).rejects.toMatchObject({code: 'E_TEXT', exitCode: 2, message: expect.stringContaining('--text'), hint: expect.stringContaining('quality')})
+    await expect(prepare({quality: true, depths: [0, 4096]})).rejects.toMatchObject({code: 'E_DEPTH', exitCode: 2, message: expect.stringContaining('--depth'), hint: expect.stringContaining('speed')})
+    await expect(prepare({quality: true, reference: paths.f16, text: join(dir, 'notes.txt')})).resolves.toMatchObject({reference: {path: paths.f16}})
+    await expect(prepare({speed: true, depths: [0, 4096]})).resolves.toMatchObject({models: [{path: paths.q4}]})
+  })
+
+  it('tells a missing --reference file apart from a missing --model, with a hint about the reference', async () => {
+    const reference = join(dir, 'missing-f16.gguf')
+    await expect(prepare({quality: true, reference})).rejects.toMatchObject({
+      code: 'E_REFERENCE_NOT_FOUND',
+      exitCode: 4,
+      message: expect.stringContaining('--reference'),
+      hint: expect.stringMatching(/--reference .*F16 or Q8_0 GGUF of the same weights/),
+    })
+    await expect(prepare({models: [join(dir, 'missing.gguf')]})).rejects.toMatchObject({code: 'E_MODEL_NOT_FOUND', hint: expect.not.stringContaining('--reference')})
   })
 })
