@@ -9,9 +9,10 @@
 //          prebuilt binary and the native one (JSL_MED_LLAMA_BINARY), and at --threads 1 / 2 (prebuilt)
 //   try    README's try command (the block after <!-- readme:try -->), idle and with one busy core
 //   ner    `jsl-med ner -j auto` and -j 1 over --records short records vs llama-server -np 4 (4 clients), same model,
-//          threads, prompts, JSON schema and max tokens; --server-fa auto,off also runs a llama-server with -fa off
-//          (jsl-med's CPU default), the ratio then against the faster server; every round starts both cold (a new
-//          jsl-med process, llama-server started again), so neither finds the shared prompt prefix from a round before
+//          threads, prompts, grammar (the GBNF jsl-med compiles ner's JSON schema to) and max tokens; --server-fa
+//          auto,off also runs a llama-server with -fa off (jsl-med's CPU default), the ratio then against the faster
+//          server; every round starts both cold (a new jsl-med process, llama-server started again), so neither finds
+//          the shared prompt prefix from a round before
 //
 // Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8]
 //          [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32]

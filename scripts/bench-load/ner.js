@@ -1,5 +1,5 @@
 // Section `ner`: `jsl-med ner -j auto` (and -j 1) over short synthetic records, records/s, against llama-server
-// (-np 4, 4 concurrent clients) on 127.0.0.1 with the same model, threads, prompts, JSON schema and max tokens.
+// (-np 4, 4 concurrent clients) on 127.0.0.1 with the same model, threads, prompts, grammar and max tokens.
 // Both start each round cold: a new jsl-med process, a llama-server started again (model loads are not timed).
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {createServer} from 'node:net'
@@ -25,18 +25,22 @@ export function makeRecords(count) {
 }
 
 /**
- * The chat calls jsl-med's own `ner` task makes for each text: its system prompt, user message and JSON schema,
+ * The chat calls jsl-med's own `ner` task makes for each text: its system prompt, user message, JSON schema and the
+ * GBNF grammar jsl-med's llama engine constrains the output with (its own, else the compact one of
+ * jsonSchemaToGbnf; the engine falls back to node-llama-cpp's only for schemas outside that subset, not ner's),
  * captured from the task with a stand-in engine that answers `{"entities": []}` (one call per short record).
  */
 export async function captureNerCalls(texts, {maxTokens, contextSize}) {
   const {nerTask} = await lib('tasks')
+  const {checkJsonSchema, jsonSchemaToGbnf} = await lib('engine')
   const calls = []
   const engine = {
     info: {kind: 'echo', contextSize, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
     countTokens: (text) => Math.ceil(text.length / 3),
     countPromptTokens: ({system, user}) => Math.ceil((system.length + user.length) / 3) + 16,
     async chat(request) {
-      calls.push({system: request.system, user: request.user, schema: request.schema})
+      if (!request.grammar && checkJsonSchema(request.schema).length > 0) throw new Error('the ner schema is outside jsonSchemaToGbnf\'s subset: update this script')
+      calls.push({system: request.system, user: request.user, grammar: request.grammar ?? jsonSchemaToGbnf(request.schema)})
       return {text: '{"entities":[]}', json: {entities: []}, stopReason: 'endOfText', promptTokens: 0, outputTokens: 0, durationMs: 0}
     },
     async dispose() {},
@@ -123,10 +127,10 @@ async function serverBatch({port, calls, count, maxTokens, timeoutMs}) {
   const started = performance.now()
   const client = async () => {
     while (next < calls.length) {
-      const {system, user, schema} = calls[next++]
+      const {system, user, grammar} = calls[next++]
       const body = {
         messages: [{role: 'system', content: system}, {role: 'user', content: user}],
-        response_format: {type: 'json_schema', json_schema: {schema}},
+        grammar,
         temperature: 0,
         max_tokens: maxTokens,
       }

@@ -119,7 +119,7 @@ describe('one model name for every command (spawned, real llama.cpp)', () => {
   })
 
   it('bench -m tiny measures the installed file', async () => {
-    const {code, stdout, stderr} = await runCli(['bench', '-m', 'tiny', '-r', '1', '--no-warmup', '--prompt-tokens', '8', '--gen-tokens', '4', '--threads', '1', '-q'], '', env)
+    const {code, stdout, stderr} = await runCli(['bench', '-m', 'tiny', '-r', '1', '--no-warmup', '--prompt-tokens', '8', '--gen-tokens', '4', '--threads', '1', '--no-store', '-q'], '', env)
     expect(code, stderr).toBe(0)
     const records = stdout.trim().split('\n').map((line) => JSON.parse(line) as {model: {path: string}})
     expect(records.length).toBeGreaterThan(0)

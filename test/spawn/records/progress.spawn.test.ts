@@ -96,7 +96,7 @@ describe('progress on a non-terminal stderr (spawned)', () => {
 })
 
 function benchArgs(): string[] {
-  return ['-m', model, '-r', '1', '-p', '16', '-n', '4', '--threads', '1', '--gpu', 'off']
+  return ['-m', model, '-r', '1', '-p', '16', '-n', '4', '--threads', '1', '--gpu', 'off', '--no-store']
 }
 
 const hasScript = spawnSync('script', ['--version'], {encoding: 'utf8'}).stdout?.includes('util-linux') === true
