@@ -35,7 +35,8 @@ export interface RunInterleavedOptions<T, S> {
 
 /**
  * Runs compared programs interleaved: round 1 runs each program once in order, then round 2, and so on (with
- * `rotate`, each round starts one program later), so that every program sees the same machine (a program run after all the repetitions of another sees a different load).
+ * `rotate`, each round starts one program later), so that every program sees the same machine (a program run after
+ * all the repetitions of another sees a different load).
  */
 export async function runInterleaved<T, S>(options: RunInterleavedOptions<T, S>): Promise<Array<InterleavedRound<T, S>>> {
   const rounds: Array<InterleavedRound<T, S>> = []
