@@ -208,7 +208,7 @@ export async function measureSpeedRecord(options: MeasureSpeedRecordOptions): Pr
     })
   }
 
-  const loads = (await runInterleaved({rounds: repetitions, programs, atStart: () => loadavg()[0], signal, rotate: true})).map(({start}) => start)
+  const loads = (await runInterleaved({rounds: repetitions, programs, atStart: () => loadavg()[0], signal})).map(({start}) => start)
   const measurement = mergeMeasurements(measurements)
   const rounds: SpeedRound[] = loads.map((load1, i) => ({
     load1,

@@ -5,7 +5,6 @@ import type {
   Llama,
   LlamaChat,
   LlamaContextSequence,
-  LlamaGrammar,
   LlamaModel,
   Token,
 } from 'node-llama-cpp'
@@ -13,28 +12,19 @@ import type {
 
 import {EngineError, InputError, InterruptedError, UsageError} from '../../errors/index.js'
 import {DEFAULT_MAX_CONTEXT, DEFAULT_TOKEN_TIMEOUT_MS} from '../defaults.js'
-import {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from '../json-schema/index.js'
 import type {ChatRequest, Engine, EngineInfo, EngineOptions, Generation, StopReason} from '../types.js'
 import {chooseFlashAttention} from './attention.js'
 import {resolveChatWrapperCached} from './chat-wrapper.js'
 import {modelShapeOf} from './inspect-gguf.js'
 import {loadLlamaModel, translateLlamaError} from './loader.js'
 import {createContextWithLora} from './lora.js'
+import {compileRequestGrammar, type GrammarFactory, type RequestGrammar} from './request-grammar.js'
 import {alignGenerationSteps, type StepAlignment} from './decoding/step-alignment.js'
 import {startCpuFacts, threadCeiling, ThreadGovernor} from './decoding/thread-governor.js'
 import {TokenWatchdog} from './decoding/token-watchdog.js'
 
 /** Below this, evaluating a shared prefix again costs less than coordinating a copy. */
 const MIN_SHARED_PREFIX_TOKENS = 32
-
-/** A JSON-schema grammar; node-llama-cpp's generic type is narrowed per schema, which we do not need. */
-type JsonGrammar = LlamaGrammar & {parse(json: string): unknown}
-
-/** A request's grammar and how its output becomes a value (throws when the output is not valid). */
-interface RequestGrammar {
-  grammar: LlamaGrammar
-  parse: (text: string) => unknown
-}
 
 /** Loads a GGUF model in llama.cpp (through node-llama-cpp) and returns an {@link Engine} over it. */
 export async function createLlamaEngine(options: EngineOptions): Promise<Engine> {
@@ -75,8 +65,9 @@ export async function createLlamaEngine(options: EngineOptions): Promise<Engine>
     }
     logger('debug', `model loaded: ${JSON.stringify(info)}`)
     const runtime = {governor, alignment, tokenTimeoutMs: options.tokenTimeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS}
-    const grammars = {
-      fromSchema: (schema: GbnfJsonSchema) => llama.createGrammarForJsonSchema(schema as never) as Promise<JsonGrammar>,
+    const grammars: GrammarFactory = {
+      // node-llama-cpp's generic type is narrowed per schema, which we do not need.
+      fromSchema: (schema: GbnfJsonSchema) => llama.createGrammarForJsonSchema(schema as never) as ReturnType<GrammarFactory['fromSchema']>,
       fromGbnf: (gbnf: string) => llama.createGrammar({grammar: gbnf}),
     }
     return new LlamaEngine(info, model, chatWrapper, slots, runtime, grammars, async () => {
@@ -122,7 +113,7 @@ class LlamaEngine implements Engine {
     private readonly chatWrapper: ChatWrapper,
     slots: LlamaChat[],
     private readonly runtime: {governor: ThreadGovernor; alignment: StepAlignment; tokenTimeoutMs: number},
-    private readonly createGrammar: {fromSchema: (schema: GbnfJsonSchema) => Promise<JsonGrammar>; fromGbnf: (gbnf: string) => Promise<LlamaGrammar>},
+    private readonly createGrammar: GrammarFactory,
     private readonly release: () => Promise<void>,
   ) {
     this.freeSlots = [...slots]
@@ -268,22 +259,12 @@ class LlamaEngine implements Engine {
     return a.slice(0, length)
   }
 
-  /**
-   * The grammar of a request: its own GBNF, else the compact-JSON grammar of {@link jsonSchemaToGbnf} when it
-   * enforces the schema exactly, else node-llama-cpp's grammar for the schema. The compact one allows no whitespace
-   * between tokens, so llama.cpp's grammar sampler tracks fewer alternatives at every token: on a 32k vocabulary,
-   * ner records took 20% longer with node-llama-cpp's (which allows newlines and indentation everywhere).
-   */
+  /** The request's grammar, compiled once per grammar or schema (see {@link compileRequestGrammar}). */
   private async grammarFor(request: Pick<ChatRequest, 'grammar' | 'schema'>): Promise<RequestGrammar> {
     const key = request.grammar ? `gbnf:${request.grammar}` : `schema:${JSON.stringify(request.schema)}`
     let grammar = this.grammars.get(key)
     if (!grammar) {
-      const schema = request.schema
-      const gbnf = request.grammar ?? (schema && checkJsonSchema(schema).length === 0 ? jsonSchemaToGbnf(schema) : undefined)
-      grammar =
-        gbnf === undefined
-          ? this.createGrammar.fromSchema(schema!).then((json) => ({grammar: json, parse: (text: string) => json.parse(text)}))
-          : this.createGrammar.fromGbnf(gbnf).then((compiled) => ({grammar: compiled, parse: (text: string) => parseAndValidate(text, schema)}))
+      grammar = compileRequestGrammar(request, this.createGrammar)
       this.grammars.set(key, grammar)
     }
 
@@ -312,15 +293,6 @@ function toHistory(request: Pick<ChatRequest, 'examples' | 'history' | 'system' 
     {type: 'user', text: request.user},
     {type: 'model', response: []},
   ]
-}
-
-/** Parses output of a GBNF grammar as JSON and checks it against the request's schema (the grammar alone may be looser). */
-function parseAndValidate(text: string, schema: ChatRequest['schema']): unknown {
-  const value: unknown = JSON.parse(text)
-  const problems = schema ? validateJsonValue(value, schema) : []
-  // The problems name JSON paths, never values, so the message holds no record text.
-  if (problems.length > 0) throw new Error(`the output is not valid against the schema: ${problems.slice(0, 3).join('; ')}`)
-  return value
 }
 
 function tryParseJson(parse: (text: string) => unknown, text: string): unknown {
