@@ -25,22 +25,23 @@ export function makeRecords(count) {
 }
 
 /**
- * The chat calls jsl-med's own `ner` task makes for each text: its system prompt, user message, JSON schema and the
- * GBNF grammar jsl-med's llama engine constrains the output with (its own, else the compact one of
- * jsonSchemaToGbnf; the engine falls back to node-llama-cpp's only for schemas outside that subset, not ner's),
- * captured from the task with a stand-in engine that answers `{"entities": []}` (one call per short record).
+ * The chat calls jsl-med's own `ner` task makes for each text: its system prompt, user message and the GBNF grammar
+ * jsl-med's llama engine constrains the output with (`requestGbnf`), captured from the task with a stand-in engine
+ * that answers `{"entities": []}` (one call per short record).
  */
 export async function captureNerCalls(texts, {maxTokens, contextSize}) {
   const {nerTask} = await lib('tasks')
-  const {checkJsonSchema, jsonSchemaToGbnf} = await lib('engine')
+  const {requestGbnf} = await lib('engine')
   const calls = []
   const engine = {
     info: {kind: 'echo', contextSize, sequences: 1, threads: 1, gpu: false, chatWrapper: 'none'},
     countTokens: (text) => Math.ceil(text.length / 3),
     countPromptTokens: ({system, user}) => Math.ceil((system.length + user.length) / 3) + 16,
     async chat(request) {
-      if (!request.grammar && checkJsonSchema(request.schema).length > 0) throw new Error('the ner schema is outside jsonSchemaToGbnf\'s subset: update this script')
-      calls.push({system: request.system, user: request.user, grammar: request.grammar ?? jsonSchemaToGbnf(request.schema)})
+      const grammar = requestGbnf(request)
+      // Without GBNF text the engine would use node-llama-cpp's grammar, which llama-server cannot be given.
+      if (grammar === undefined) throw new Error('the ner schema is outside jsonSchemaToGbnf\'s subset: update this script')
+      calls.push({system: request.system, user: request.user, grammar})
       return {text: '{"entities":[]}', json: {entities: []}, stopReason: 'endOfText', promptTokens: 0, outputTokens: 0, durationMs: 0}
     },
     async dispose() {},

@@ -61,6 +61,7 @@ export async function createEmbedder(options: import('./embedding/types.js').Emb
 
 export type * from './vision/types.js'
 export {checkJsonSchema, jsonSchemaToGbnf, validateJsonValue} from './json-schema/index.js'
+export {requestGbnf} from './llama/request-grammar.js'
 
 /**
  * Creates a vision engine (text model + mmproj projector): `llama` runs llama.cpp's mtmd in a worker process

@@ -23,10 +23,19 @@ export interface GrammarFactory {
  */
 export async function compileRequestGrammar(request: Pick<ChatRequest, 'grammar' | 'schema'>, factory: GrammarFactory): Promise<RequestGrammar> {
   const {schema} = request
-  const gbnf = request.grammar ?? (schema && checkJsonSchema(schema).length === 0 ? jsonSchemaToGbnf(schema) : undefined)
+  const gbnf = requestGbnf(request)
   if (gbnf !== undefined) return {grammar: await factory.fromGbnf(gbnf), parse: (text) => parseAndValidate(text, schema)}
   const json = await factory.fromSchema(schema as GbnfJsonSchema)
   return {grammar: json, parse: (text) => json.parse(text)}
+}
+
+/**
+ * The GBNF text a request is constrained with (see {@link compileRequestGrammar}): its own, else the compact one of
+ * {@link jsonSchemaToGbnf}; undefined when node-llama-cpp's grammar for the schema is used instead (or there is none).
+ */
+export function requestGbnf(request: Pick<ChatRequest, 'grammar' | 'schema'>): string | undefined {
+  const {schema} = request
+  return request.grammar ?? (schema && checkJsonSchema(schema).length === 0 ? jsonSchemaToGbnf(schema) : undefined)
 }
 
 /** Parses output of a GBNF grammar as JSON and checks it against the request's schema (the grammar alone may be looser). */
