@@ -170,15 +170,17 @@ export async function runNer(options) {
       // jsl-med's own choices at this load: its threads and context per sequence, from a one-record run.
       const probe = await jslNer({modelPath: spec.path, input: input.split('\n')[0] + '\n', jobs: 1, maxTokens: options.maxTokens, count: 1, timeoutMs: options.timeoutMs})
       if (!probe.threads || !probe.contextSize) throw new Error('jsl-med ner --verbose did not log its engine (threads, context size)')
+      // llama-server runs at the count jsl-med settled on (its last change), not the one it started at.
+      const threads = probe.threadsSeen.at(-1) ?? probe.threads
       const calls = await captureNerCalls(records.map((record) => record.text), {maxTokens: options.maxTokens, contextSize: probe.contextSize})
-      log(`ner ${model}, ${condition.name}: jsl-med chose ${probe.threads} threads, ${probe.contextSize} tokens per sequence; ${calls.length} calls for ${records.length} records`)
+      log(`ner ${model}, ${condition.name}: jsl-med chose ${probe.threadsSeen.join(' → ')} threads, ${probe.contextSize} tokens per sequence; ${calls.length} calls for ${records.length} records`)
       // Every round starts every program cold: jsl-med is a new process, and llama-server is started again (its load
       // untimed, like jsl-med's), so no program finds the shared prompt prefix already evaluated by an earlier round
       // (llama-server keeps it in its slots and in its RAM prompt cache).
       const coldServer = (flashAttention) => async () => {
-        const server = await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads: probe.threads, flashAttention, timeoutMs: options.timeoutMs})
+        const server = await startLlamaServer({path: options.llamaServer, modelPath: spec.path, contextSize: probe.contextSize, threads, flashAttention, timeoutMs: options.timeoutMs})
         try {
-          return {...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads: probe.threads}
+          return {...(await serverBatch({port: server.port, calls, count: records.length, maxTokens: options.maxTokens, timeoutMs: options.timeoutMs})), threads}
         } finally {
           await server.stop()
         }

@@ -3,7 +3,7 @@
 export {startBusyCores} from './busy.js'
 export type {BusyCores} from './busy.js'
 export {detectPhysicalCores} from './cores.js'
-export {measureFreeCores, othersBusyCores, parseProcStat, takeCpuSnapshot} from './load.js'
+export {measureFreeCores, othersBusyCores, parseChildrenCpuMs, parseProcStat, takeCpuSnapshot} from './load.js'
 export type {CpuSnapshot} from './load.js'
 export {parseCpuMax, readCpuQuotaCores} from './quota.js'
 export {chooseThreads, describeThreadChoice, readCpuLimits, readSchedulerCpus, threadCeiling} from './threads.js'

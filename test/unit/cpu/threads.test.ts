@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {chooseThreads, describeThreadChoice, othersBusyCores, parseCpuMax, parseProcStat, readSchedulerCpus, type ThreadInputs} from '../../../src/lib/cpu/index.js'
+import {chooseThreads, describeThreadChoice, othersBusyCores, parseChildrenCpuMs, parseCpuMax, parseProcStat, readSchedulerCpus, type ThreadInputs} from '../../../src/lib/cpu/index.js'
 
 const idle2: ThreadInputs = {physicalCores: 2, allowedCpus: 2, freeCores: 2, openmp: false}
 
@@ -59,6 +59,13 @@ describe('CPU load', () => {
     const before = parseProcStat(stat(1000, 1000), 0)!
     const after = parseProcStat(stat(1150, 1050), 500)!
     expect(othersBusyCores(before, after)).toBeCloseTo(1, 5)
+  })
+
+  it('counts the children this process waited for as its own time (node-llama-cpp tests its binary in one)', () => {
+    // utime 136, stime 23, cutime 66, cstime 6 ticks; the command name may hold spaces and parentheses.
+    const text = '4242 (node (main) x) S 1 4242 1 0 -1 4194304 100 0 0 0 136 23 66 6 20 0 11 0 500 1000 200\n'
+    expect(parseChildrenCpuMs(text)).toBe(720)
+    expect(parseChildrenCpuMs('garbage')).toBe(0)
   })
 
   it('reads cgroup v2 cpu.max', () => {
