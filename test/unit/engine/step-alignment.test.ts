@@ -12,7 +12,7 @@ interface Item {
 /** A stand-in for node-llama-cpp's context queue: it keeps what was queued, as the batch loop would see it. */
 function fakeContext() {
   const items: Item[] = []
-  const context = {_decodeTokens: async (item: Item) => void items.push(item)}
+  const context = {_queuedDecodes: items, _decodeTokens: async (item: Item) => void items.push(item)}
   return {context: context as unknown as LlamaContext, items, queue: (item: Item) => context._decodeTokens(item)}
 }
 
@@ -67,6 +67,19 @@ describe('alignGenerationSteps', () => {
     expect(await settled(stalled)).toBe(true)
     // A step after the sequence queued again (or ended) does not wait at all.
     expect(await settled(Promise.resolve(items[0].afterBatchAction!(3)))).toBe(true)
+  })
+
+  it('keeps the queue in sequence-id order, so that llama.cpp decodes a step as one micro-batch', async () => {
+    const {context, items, queue} = fakeContext()
+    alignGenerationSteps(context, 4)
+    for (const sequenceId of [2, 0, 3, 1]) void queue({sequenceId, logits: [true]})
+    expect(items.map(({sequenceId}) => sequenceId)).toEqual([0, 1, 2, 3])
+    // A prompt chunk queued later takes its place by sequence too; a queue it does not know is left as it is.
+    void queue({sequenceId: 1, logits: [false, false]})
+    expect(items.map(({sequenceId}) => sequenceId)).toEqual([0, 1, 1, 2, 3])
+    items.push({logits: [true]} as unknown as Item)
+    void queue({sequenceId: 0, logits: [true]})
+    expect(items.map(({sequenceId}) => sequenceId)).toEqual([0, 1, 1, 2, 3, undefined, 0])
   })
 
   it('does not hold a decode that asks for no logits (a prompt evaluated for later)', async () => {
