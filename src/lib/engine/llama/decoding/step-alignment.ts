@@ -15,9 +15,9 @@ type QueueDecode = (item: QueuedDecode, logitDataMapper: unknown) => Promise<unk
 /**
  * Puts the context's queue in sequence-id order, which node-llama-cpp keeps when it fills a batch. llama.cpp (KV
  * streams not unified, as node-llama-cpp creates them) fills each micro-batch with sequences whose ids follow one
- * another in batch order (n, n+1, …), so 4 generating sequences queued as 2, 0, 1, 3 are decoded as two micro-batches
- * ({2, 3}, then {0, 1}), and as 3, 2, 1, 0 as four, where sorted they are one. Measured, 0.25B Q4_0, 2 threads, ner -j 4: a 4-token step took 27 ms in arrival
- * order and 15 ms sorted (one token alone: 8 ms).
+ * another in batch order (n, n+1, …), so 4 generating sequences queued as 2, 0, 1, 3 are decoded as two
+ * micro-batches ({2, 3}, then {0, 1}), and as 3, 2, 1, 0 as four, where sorted they are one. Measured, 0.25B Q4_0, 2
+ * threads, ner -j 4: a 4-token step took 27 ms in arrival order and 15 ms sorted (one token alone: 8 ms).
  */
 function orderBySequence(queue: unknown): void {
   if (!Array.isArray(queue) || queue.length < 2) return
