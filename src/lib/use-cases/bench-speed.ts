@@ -59,8 +59,15 @@ async function probeTwoCounts(
   return [median(speeds.get(first)!), median(speeds.get(second)!)]
 }
 
-/** Tokens and rounds of the probe that compares prompt processing at the chosen count with the ceiling. */
-const PROMPT_PROBE = {promptTokens: 128, generateTokens: 1, rounds: 2}
+/**
+ * Rounds of the probe that compares prompt processing at the chosen count with the ceiling; its prompt is the pp
+ * test's own, up to {@link PROMPT_PROBE_MAX_TOKENS}. Next to a busy core, a preempted thread costs each of a graph's
+ * barriers about the same time whatever the prompt length, so a shorter probe prompt favours fewer threads: with
+ * 128 tokens the probe kept 1 thread in 2 of 3 rounds on a 1.7B Q4_0 model whose pp512 was 96 t/s at 2 threads
+ * and 76–84 at 1 (prebuilt binary).
+ */
+const PROMPT_PROBE = {generateTokens: 1, rounds: 2}
+const PROMPT_PROBE_MAX_TOKENS = 512
 
 /** How much faster the ceiling must be in {@link choosePromptThreads}'s probe to be taken over the free-core count. */
 const PROMPT_PROBE_MARGIN = 1.05
@@ -68,13 +75,19 @@ const PROMPT_PROBE_MARGIN = 1.05
 /**
  * The pp test's threads when the free cores allowed fewer than the ceiling. Next to a busy core the better count
  * depends on the model: interleaved on a 2-core machine, 1 thread won pp512 on a 245M model (llama-bench 282 vs 274
- * t/s) and 2 won on a 1.7B one (46 vs 40). So a short probe (the chosen count and the ceiling, alternating) decides;
+ * t/s) and 2 won on a 1.7B one (46 vs 40). So a probe (the chosen count and the ceiling, alternating) decides;
  * the ceiling has to win by {@link PROMPT_PROBE_MARGIN}, since a thread more than the free cores costs the other
  * process too. Generation keeps the chosen count (one token's decode gains far less from a second thread).
  */
-export async function choosePromptThreads(model: BenchModel, threads: number, ceiling: number, options: ProbeOptions): Promise<{promptThreads: number; reason?: string}> {
+export async function choosePromptThreads(
+  model: BenchModel,
+  threads: number,
+  ceiling: number,
+  options: ProbeOptions & {promptTokens?: number},
+): Promise<{promptThreads: number; reason?: string}> {
   if (options.forced !== undefined || threads >= ceiling) return {promptThreads: threads}
-  const [atChosen, atCeiling] = await probeTwoCounts(model, [threads, ceiling], PROMPT_PROBE, (probe) => probe.promptTokensPerSecond, options)
+  const shape = {...PROMPT_PROBE, promptTokens: Math.min(options.promptTokens ?? PROMPT_PROBE_MAX_TOKENS, PROMPT_PROBE_MAX_TOKENS)}
+  const [atChosen, atCeiling] = await probeTwoCounts(model, [threads, ceiling], shape, (probe) => probe.promptTokensPerSecond, options)
   if (atCeiling <= atChosen * PROMPT_PROBE_MARGIN) return {promptThreads: threads}
   return {promptThreads: ceiling, reason: `prompts at ${ceiling} threads: ${atCeiling.toFixed(0)} vs ${atChosen.toFixed(0)} t/s at ${threads} in a short probe`}
 }
@@ -123,7 +136,7 @@ export async function benchSpeed(options: BenchSpeedOptions): Promise<SpeedRecor
   const {threads, reason: threadReason} = chooseSpeedThreads(options.cpu, model.info, options.freeCores, options.forcedThreads)
   options.onStep?.('choosing threads')
   const probe = {forced: options.forcedThreads, seed, signal}
-  const {promptThreads, reason: promptReason} = await choosePromptThreads(model, threads, threadCeiling(options.cpu), probe)
+  const {promptThreads, reason: promptReason} = await choosePromptThreads(model, threads, threadCeiling(options.cpu), {...probe, promptTokens: options.promptTokens})
   const {generateThreads, reason: generateReason} = await chooseGenerateThreads(model, threads, probe)
   const threadChoice = [threadReason, promptReason, generateReason].filter(Boolean).join('; ')
   options.logger?.(`${JSON.stringify({fileType: model.info.fileType, gpu: model.info.gpu})}, speed at ${threadChoice}`)

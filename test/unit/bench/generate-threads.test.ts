@@ -45,6 +45,20 @@ describe('choosePromptThreads', () => {
     expect(calls).toEqual([1, 2, 1, 2])
   })
 
+  it("probes at the pp test's own prompt length, up to 512 tokens", async () => {
+    const lengths: number[] = []
+    const model = {
+      async measureSpeed(options: SpeedOptions) {
+        lengths.push(options.promptTokens!)
+        return {generateTokensPerSecond: [1], promptTokensPerSecond: [options.threads!], timeToFirstTokenMs: [1]}
+      },
+    } as unknown as BenchModel
+    await choosePromptThreads(model, 1, 2, {seed: 1, promptTokens: 256})
+    await choosePromptThreads(model, 1, 2, {seed: 1, promptTokens: 4096})
+    await choosePromptThreads(model, 1, 2, {seed: 1})
+    expect(lengths).toEqual([...Array(4).fill(256), ...Array(8).fill(512)])
+  })
+
   it('keeps the free-core count unless the ceiling wins by the margin, and does not probe when idle or forced', async () => {
     expect(await choosePromptThreads(fakeModel({}, false, {1: 282, 2: 274}).model, 1, 2, {seed: 1})).toEqual({promptThreads: 1})
     expect(await choosePromptThreads(fakeModel({}, true, {1: 100, 2: 103}).model, 1, 2, {seed: 1})).toEqual({promptThreads: 1})
