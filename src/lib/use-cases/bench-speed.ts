@@ -63,8 +63,8 @@ async function probeTwoCounts(
  * Rounds of the probe that compares prompt processing at the chosen count with the ceiling; its prompt is the pp
  * test's own, up to {@link PROMPT_PROBE_MAX_TOKENS}. Next to a busy core, a preempted thread costs each of a graph's
  * barriers about the same time whatever the prompt length, so a shorter probe prompt favours fewer threads: with
- * 128 tokens the probe kept 1 thread in 2 of 3 rounds on a 1.7B Q4_0 model whose pp512 was 96 t/s at 2 threads
- * and 76–84 at 1 (prebuilt binary).
+ * 128 tokens the probe kept 1 thread in 2 of 3 rounds on a 1.7B Q4_0 model whose pp512 was 95–99 t/s at 2 threads
+ * and 66–84 at 1 (prebuilt binary).
  */
 const PROMPT_PROBE = {generateTokens: 1, rounds: 2}
 const PROMPT_PROBE_MAX_TOKENS = 512
@@ -89,7 +89,7 @@ export async function choosePromptThreads(
   const shape = {...PROMPT_PROBE, promptTokens: Math.min(options.promptTokens ?? PROMPT_PROBE_MAX_TOKENS, PROMPT_PROBE_MAX_TOKENS)}
   const [atChosen, atCeiling] = await probeTwoCounts(model, [threads, ceiling], shape, (probe) => probe.promptTokensPerSecond, options)
   if (atCeiling <= atChosen * PROMPT_PROBE_MARGIN) return {promptThreads: threads}
-  return {promptThreads: ceiling, reason: `prompts at ${ceiling} threads: ${atCeiling.toFixed(0)} vs ${atChosen.toFixed(0)} t/s at ${threads} in a short probe`}
+  return {promptThreads: ceiling, reason: `prompts at ${ceiling} threads: ${atCeiling.toFixed(0)} vs ${atChosen.toFixed(0)} t/s at ${threads} in a ${shape.promptTokens}-token probe`}
 }
 
 /** Tokens and rounds of the probe that compares generation at N threads with 1 thread. */

@@ -37,7 +37,7 @@ describe('chooseGenerateThreads', () => {
 })
 
 describe('choosePromptThreads', () => {
-  it('takes the ceiling for prompts when a short probe finds it faster than the free-core count, alternating', async () => {
+  it('takes the ceiling for prompts when a probe finds it faster than the free-core count, alternating', async () => {
     const {model, calls} = fakeModel({}, true, {1: 40, 2: 46})
     const choice = await choosePromptThreads(model, 1, 2, {seed: 1})
     expect(choice.promptThreads).toBe(2)
