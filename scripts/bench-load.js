@@ -15,9 +15,11 @@
 //          the shared prompt prefix from a round before
 //
 // Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8]
-//          [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32]
+//          [--conditions idle,1] [--rounds 3] [--reps 1] [--bench-threads 1,2] [--records 64] [--max-tokens 32]
 //          [--jobs auto,1] [--server-fa auto,off] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS]
 //          [--llama-bench PATH] [--llama-server PATH] [--json]
+// --reps: repetitions of each speed program within a round (llama-bench -r, jsl-med bench -r), one count or one per
+// shape (`0.25b=3,1.7b=1`): a 0.25b tg128 lasts under a second, so one repetition is at the mercy of a scheduler blip.
 // Needs `npm run build`. llama-bench and llama-server: $LLAMA_BENCH / $LLAMA_SERVER (default /tmp/llama-omp/bin/…).
 // Markdown tables on stdout (--json: one raw row per line instead), progress on stderr.
 import {existsSync} from 'node:fs'
@@ -25,7 +27,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-const usage = 'Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8] [--conditions idle,1] [--rounds 3] [--bench-threads 1,2] [--records 64] [--max-tokens 32] [--jobs auto,1] [--server-fa auto,off] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS] [--llama-bench PATH] [--llama-server PATH] [--json]\n'
+const usage = 'Usage: node scripts/bench-load.js [--sections speed,try,ner] [--shapes 0.25b,1.7b] [--quants q4,q8] [--conditions idle,1] [--rounds 3] [--reps 1] [--bench-threads 1,2] [--records 64] [--max-tokens 32] [--jobs auto,1] [--server-fa auto,off] [--ner-shape S] [--ner-quant Q] [--ner-conditions idle] [--timeout SECONDS] [--llama-bench PATH] [--llama-server PATH] [--json]\n'
 const {values} = parseArgs({
   options: {
     sections: {type: 'string', default: 'speed,try,ner'},
@@ -33,6 +35,7 @@ const {values} = parseArgs({
     quants: {type: 'string', default: 'q4,q8'},
     conditions: {type: 'string', default: 'idle,1'},
     rounds: {type: 'string', default: '3'},
+    reps: {type: 'string', default: '1'},
     'bench-threads': {type: 'string', default: '1,2'},
     records: {type: 'string', default: '64'},
     'max-tokens': {type: 'string', default: '32'},
@@ -70,6 +73,27 @@ const whole = (text, name) => {
   return value
 }
 
+// `3` → every shape 3; `0.25b=3,1.7b=1` → per shape (a shape not named gets 1).
+function parseReps(text, shapes) {
+  if (!text.includes('=')) {
+    const count = whole(text, 'reps')
+    return Object.fromEntries(shapes.map((shape) => [shape, count]))
+  }
+
+  const reps = Object.fromEntries(shapes.map((shape) => [shape, 1]))
+  for (const item of list(text)) {
+    const [shape, count] = item.split('=')
+    if (!shapes.includes(shape)) {
+      process.stderr.write(`--reps: ${shape} is not one of --shapes (${shapes.join(', ')})\n`)
+      process.exit(2)
+    }
+
+    reps[shape] = whole(count ?? '', 'reps')
+  }
+
+  return reps
+}
+
 const sections = list(values.sections)
 const unknown = sections.filter((section) => !['speed', 'try', 'ner'].includes(section))
 if (unknown.length > 0) {
@@ -93,10 +117,11 @@ try {
     const {runSpeed, renderSpeed} = await import('./bench-load/speed.js')
     const models = shapes.flatMap((shape) => quants.map((quant) => ({shape, quant})))
     const benchThreads = list(values['bench-threads']).map((t) => whole(t, 'bench-threads'))
-    const result = await runSpeed({models, conditions: parseConditions(values.conditions), rounds, benchThreads, llamaBench: values['llama-bench'], cacheRoot, timeoutMs})
+    const reps = parseReps(values.reps, shapes)
+    const result = await runSpeed({models, conditions: parseConditions(values.conditions), rounds, reps, benchThreads, llamaBench: values['llama-bench'], cacheRoot, timeoutMs})
     for (const note of result.notes) log(`note: ${note}`)
     emit(result.rows)
-    tables.push(renderSpeed(result, {rounds}))
+    tables.push(renderSpeed(result, {rounds, reps}))
   }
 
   if (sections.includes('try')) {

@@ -9,7 +9,7 @@ const NATIVE_DIR = join(root, 'node_modules/node-llama-cpp/llama/localBuilds')
 
 /**
  * Measures every model at every condition; returns {rows, notes}: one row per (model, condition, round, program).
- * options: {models: [{shape, quant}], conditions, rounds, benchThreads, llamaBench, cacheRoot, timeoutMs}
+ * options: {models: [{shape, quant}], conditions, rounds, reps: {shape: count}, benchThreads, llamaBench, cacheRoot, timeoutMs}
  */
 export async function runSpeed(options) {
   const {ensureSyntheticModel, runInterleaved, runLlamaBench} = await lib('bench')
@@ -20,8 +20,9 @@ export async function runSpeed(options) {
   if (!haveLlamaBench) notes.push(`llama-bench skipped: ${options.llamaBench} not found (--llama-bench PATH or LLAMA_BENCH).`)
   const env = (binary) => childEnv({JSL_MED_LLAMA_BINARY: binary, JSL_MED_CACHE_DIR: options.cacheRoot})
 
+  const repsOf = (shape) => options.reps?.[shape] ?? 1
   const jslBench = async (shape, quant, binary, threads) => {
-    const args = [runJs, 'bench', '--tasks', 'speed', '-r', '1', '--synthetic', shape, '--quant', quant, '--quiet']
+    const args = [runJs, 'bench', '--tasks', 'speed', '-r', String(repsOf(shape)), '--synthetic', shape, '--quant', quant, '--quiet']
     if (threads !== undefined) args.push('--threads', String(threads))
     const result = await runProgram(process.execPath, args, {env: env(binary), timeoutMs: options.timeoutMs})
     if (result.code !== 0) throw new Error(`jsl-med bench exit ${result.code}: ${result.stderr.trim().split('\n').slice(-2).join(' | ')}`)
@@ -44,7 +45,7 @@ export async function runSpeed(options) {
     const programs = []
     if (haveLlamaBench) {
       for (const threads of options.benchThreads) {
-        programs.push({name: `llama-bench t${threads}`, run: () => runLlamaBench({path: options.llamaBench, modelPath: spec.path, threads, repetitions: 1, timeoutMs: options.timeoutMs})})
+        programs.push({name: `llama-bench t${threads}`, run: () => runLlamaBench({path: options.llamaBench, modelPath: spec.path, threads, repetitions: repsOf(shape), timeoutMs: options.timeoutMs})})
       }
     }
 
@@ -74,6 +75,15 @@ export async function runSpeed(options) {
   return {rows, notes, programs: speedPrograms(options.benchThreads, native, haveLlamaBench)}
 }
 
+// ", each the mean of 3 repetitions" (or "of 0.25b: 3, 1.7b: 1 repetitions") for the heading; nothing at 1.
+function repsNote(reps) {
+  const counts = Object.entries(reps)
+  if (counts.every(([, count]) => count === 1)) return ''
+  const common = counts.every(([, count]) => count === counts[0][1])
+  if (common) return `, each the mean of ${counts[0][1]} repetitions`
+  return `, each the mean of ${counts.map(([shape, count]) => `${shape}: ${count}`).join(', ')} repetitions`
+}
+
 function speedPrograms(benchThreads, native, haveLlamaBench) {
   return [
     ...(haveLlamaBench ? benchThreads.map((t) => `llama-bench t${t}`) : []),
@@ -84,7 +94,7 @@ function speedPrograms(benchThreads, native, haveLlamaBench) {
 }
 
 /** The speed tables: medians per (model, condition, program), then the ratios against the targets. */
-export function renderSpeed({rows, notes, programs}, {rounds}) {
+export function renderSpeed({rows, notes, programs}, {rounds, reps = {}}) {
   const groups = new Map()
   for (const row of rows) {
     const key = `${row.model}\u0000${row.condition}`
@@ -130,7 +140,7 @@ export function renderSpeed({rows, notes, programs}, {rounds}) {
   }
 
   return [
-    `### Speed: pp512 / tg128 tokens/s, median of ${rounds} interleaved rounds (default: threads jsl-med chose)`,
+    `### Speed: pp512 / tg128 tokens/s, median of ${rounds} interleaved rounds${repsNote(reps)} (default: threads jsl-med chose)`,
     '',
     table(['model', 'load', 'load1 per round', 'others busy per round', ...programs], figures),
     '',
