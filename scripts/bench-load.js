@@ -20,6 +20,8 @@
 //          [--llama-bench PATH] [--llama-server PATH] [--json]
 // --reps: repetitions of each speed program within a round (llama-bench -r, jsl-med bench -r), one count or one per
 // shape (`0.25b=3,1.7b=1`): a 0.25b tg128 lasts under a second, so one repetition is at the mercy of a scheduler blip.
+// --rounds takes one count or one per shape too (`0.25b=5,1.7b=3`: a 0.25b round costs about a minute, a 1.7b one
+// five); try and ner run the fewest rounds any shape got.
 // Needs `npm run build`. llama-bench and llama-server: $LLAMA_BENCH / $LLAMA_SERVER (default /tmp/llama-omp/bin/…).
 // Markdown tables on stdout (--json: one raw row per line instead), progress on stderr.
 import {existsSync} from 'node:fs'
@@ -73,25 +75,25 @@ const whole = (text, name) => {
   return value
 }
 
-// `3` → every shape 3; `0.25b=3,1.7b=1` → per shape (a shape not named gets 1).
-function parseReps(text, shapes) {
+// `3` → every shape 3; `0.25b=3,1.7b=1` → per shape (a shape not named gets `fallback`).
+function perShape(text, shapes, name, fallback) {
   if (!text.includes('=')) {
-    const count = whole(text, 'reps')
+    const count = whole(text, name)
     return Object.fromEntries(shapes.map((shape) => [shape, count]))
   }
 
-  const reps = Object.fromEntries(shapes.map((shape) => [shape, 1]))
+  const counts = Object.fromEntries(shapes.map((shape) => [shape, fallback]))
   for (const item of list(text)) {
     const [shape, count] = item.split('=')
     if (!shapes.includes(shape)) {
-      process.stderr.write(`--reps: ${shape} is not one of --shapes (${shapes.join(', ')})\n`)
+      process.stderr.write(`--${name}: ${shape} is not one of --shapes (${shapes.join(', ')})\n`)
       process.exit(2)
     }
 
-    reps[shape] = whole(count ?? '', 'reps')
+    counts[shape] = whole(count ?? '', name)
   }
 
-  return reps
+  return counts
 }
 
 const sections = list(values.sections)
@@ -103,7 +105,9 @@ if (unknown.length > 0) {
 
 const shapes = list(values.shapes)
 const quants = list(values.quants)
-const rounds = whole(values.rounds, 'rounds')
+const speedRounds = perShape(values.rounds, shapes, 'rounds', 3)
+// try and ner run once per condition, not per shape: the fewest rounds any shape got.
+const rounds = Math.min(...Object.values(speedRounds))
 const timeoutMs = whole(values.timeout, 'timeout') * 1000
 // The bench children find the synthetic models here: `jsl-med bench --synthetic` reads $JSL_MED_CACHE_DIR/synthetic.
 const cacheRoot = process.env.JSL_MED_CACHE_DIR ?? join(tmpdir(), 'jsl-med-bench-load')
@@ -117,11 +121,11 @@ try {
     const {runSpeed, renderSpeed} = await import('./bench-load/speed.js')
     const models = shapes.flatMap((shape) => quants.map((quant) => ({shape, quant})))
     const benchThreads = list(values['bench-threads']).map((t) => whole(t, 'bench-threads'))
-    const reps = parseReps(values.reps, shapes)
-    const result = await runSpeed({models, conditions: parseConditions(values.conditions), rounds, reps, benchThreads, llamaBench: values['llama-bench'], cacheRoot, timeoutMs})
+    const reps = perShape(values.reps, shapes, 'reps', 1)
+    const result = await runSpeed({models, conditions: parseConditions(values.conditions), rounds: speedRounds, reps, benchThreads, llamaBench: values['llama-bench'], cacheRoot, timeoutMs})
     for (const note of result.notes) log(`note: ${note}`)
     emit(result.rows)
-    tables.push(renderSpeed(result, {rounds, reps}))
+    tables.push(renderSpeed(result, {rounds: speedRounds, reps}))
   }
 
   if (sections.includes('try')) {

@@ -9,7 +9,7 @@ const NATIVE_DIR = join(root, 'node_modules/node-llama-cpp/llama/localBuilds')
 
 /**
  * Measures every model at every condition; returns {rows, notes}: one row per (model, condition, round, program).
- * options: {models: [{shape, quant}], conditions, rounds, reps: {shape: count}, benchThreads, llamaBench, cacheRoot, timeoutMs}
+ * options: {models: [{shape, quant}], conditions, rounds: {shape: count}, reps: {shape: count}, benchThreads, llamaBench, cacheRoot, timeoutMs}
  */
 export async function runSpeed(options) {
   const {ensureSyntheticModel, runInterleaved, runLlamaBench} = await lib('bench')
@@ -57,12 +57,13 @@ export async function runSpeed(options) {
 
     for (const condition of options.conditions) {
       const label = `speed ${model}, ${condition.name}`
+      const roundCount = options.rounds[shape]
       const rounds = await underCondition(condition, () =>
         runInterleaved({
-          rounds: options.rounds,
+          rounds: roundCount,
           programs: safe,
           rotate: true,
-          atStart: (round) => roundStart(`${label}, round ${round}/${options.rounds}`),
+          atStart: (round) => roundStart(`${label}, round ${round}/${roundCount}`),
           onResult: (round, name, value) => log(`  ${name}: ${value.error ? `failed: ${value.error}` : `pp ${fmt(value.pp)} tg ${fmt(value.tg)} t/s${value.threads ? ` at ${value.threads} threads` : ''}`}`),
         }),
       )
@@ -75,13 +76,16 @@ export async function runSpeed(options) {
   return {rows, notes, programs: speedPrograms(options.benchThreads, native, haveLlamaBench)}
 }
 
+// "3" or "0.25b: 5, 1.7b: 3" for the heading.
+function countsText(counts) {
+  const entries = Object.entries(counts)
+  if (entries.every(([, count]) => count === entries[0][1])) return String(entries[0][1])
+  return entries.map(([shape, count]) => `${shape}: ${count}`).join(', ')
+}
+
 // ", each the mean of 3 repetitions" (or "of 0.25b: 3, 1.7b: 1 repetitions") for the heading; nothing at 1.
 function repsNote(reps) {
-  const counts = Object.entries(reps)
-  if (counts.every(([, count]) => count === 1)) return ''
-  const common = counts.every(([, count]) => count === counts[0][1])
-  if (common) return `, each the mean of ${counts[0][1]} repetitions`
-  return `, each the mean of ${counts.map(([shape, count]) => `${shape}: ${count}`).join(', ')} repetitions`
+  return Object.values(reps).every((count) => count === 1) ? '' : `, each the mean of ${countsText(reps)} repetitions`
 }
 
 function speedPrograms(benchThreads, native, haveLlamaBench) {
@@ -140,7 +144,7 @@ export function renderSpeed({rows, notes, programs}, {rounds, reps = {}}) {
   }
 
   return [
-    `### Speed: pp512 / tg128 tokens/s, median of ${rounds} interleaved rounds${repsNote(reps)} (default: threads jsl-med chose)`,
+    `### Speed: pp512 / tg128 tokens/s, median of ${countsText(rounds)} interleaved rounds${repsNote(reps)} (default: threads jsl-med chose)`,
     '',
     table(['model', 'load', 'load1 per round', 'others busy per round', ...programs], figures),
     '',
