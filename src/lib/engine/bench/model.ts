@@ -1,3 +1,6 @@
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
+
 import type {Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token} from 'node-llama-cpp'
 
 import {EngineError, InterruptedError, UsageError} from '../../errors/index.js'
@@ -9,6 +12,22 @@ import {DEFAULT_MAX_CONTEXT} from '../defaults.js'
 
 // llama-bench runs pp512 as one n_ubatch of 512 (n_batch 2048); node-llama-cpp sets n_ubatch = n_batch, so 512 matches.
 const SPEED_BATCH_SIZE = 512
+
+let gc: (() => void) | undefined
+/**
+ * A full garbage collection, run before every timed test. Otherwise V8 collects the garbage of earlier contexts in
+ * the middle of one, and its helper threads take cores from the 2 compute threads: on 2 cores (0.25B Q4_0, prebuilt,
+ * after the thread probes) 4 of 24 tg128 runs fell to 85–192 t/s from 226–297, and none did with a collection first.
+ * `--expose-gc` set at run time takes effect in a new context (Jest's leak detector does the same).
+ */
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+  }
+
+  gc()
+}
 
 /** Loads a GGUF model for speed tests and log-likelihood scoring (see {@link BenchModel}). */
 export async function openBenchModel(options: BenchModelOptions): Promise<BenchModel> {
@@ -127,6 +146,7 @@ class LlamaBenchModel implements BenchModel {
       const runPrompt = async (tokens: Token[]): Promise<number> => {
         useThreads(threads)
         await rewind()
+        collectGarbage()
         const t0 = performance.now()
         await sequence.evaluateWithoutGeneratingNewTokens(tokens)
         return performance.now() - t0
@@ -135,6 +155,7 @@ class LlamaBenchModel implements BenchModel {
       const runGeneration = async (count: number): Promise<number> => {
         useThreads(generateThreads)
         await rewind()
+        collectGarbage()
         let token = firstToken()
         const t0 = performance.now()
         // One decode per token and no sampler, like llama-bench's test_gen: EOS cannot end it early.
@@ -149,6 +170,7 @@ class LlamaBenchModel implements BenchModel {
       const runFirstToken = async (tokens: Token[]): Promise<number> => {
         useThreads(threads)
         await rewind()
+        collectGarbage()
         const t0 = performance.now()
         const generator = sequence.evaluate(tokens, {temperature: 0, yieldEogToken: true})
         await generator.next()
